@@ -1,0 +1,134 @@
+// Flat, immutable, open-addressed tables from an address to what it is.
+//
+// Why not rte_hash: a snapshot is built once by the control thread and never
+// written again, so we need no concurrent-writer machinery. A power-of-two
+// array at load factor <= 1/2 with linear probing finds a key in one cache
+// line almost always (16-byte IPv4 slots, four per line), with no per-lookup
+// indirection, and its cost does not grow with the number of jobs or peers.
+// Lookups are noexcept and allocation-free; building allocates (control only).
+//
+// Thread-safety: build() on the control thread before publication; lookups
+// from any number of workers afterwards, without synchronisation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "isoswitch/addr.h"
+#include "isoswitch/verdict.h"
+
+namespace isoswitch {
+
+inline constexpr uint32_t kNoJob = 0xffffffffu;
+
+// What an address in the policy is. One address has exactly one kind
+// (validation rejects a container address equal to a host/agent address).
+enum class AddrKind : uint8_t {
+  kEmpty = 0,
+  kContainer = 1,     // a peer of some job: a local vNIC (port != kNoPort) or remote
+  kHost = 2,          // the uplink IP or the gateway IP
+  kAgentService = 3,  // the agent's service_ip (A2, U3b)
+  kAgentVpc = 4,      // a VPC agent_ip (A1, U3); job = the VPC's job
+};
+
+struct AddrInfo {
+  AddrKind kind = AddrKind::kEmpty;
+  uint8_t reserved = 0;
+  uint16_t port = kNoPort;  // kContainer: the local vNIC's port index, or kNoPort (remote)
+  uint32_t job = kNoJob;    // kContainer/kAgentVpc: the job index
+};
+
+struct alignas(16) Addr4Slot {
+  uint32_t ip = 0;  // host order
+  AddrInfo info;
+  uint32_t pad = 0;
+};
+static_assert(sizeof(Addr4Slot) == 16, "four IPv4 slots per cache line");
+
+struct alignas(32) Addr6Slot {
+  Ipv6Addr ip;
+  AddrInfo info;
+  uint8_t pad[8] = {};
+};
+static_assert(sizeof(Addr6Slot) == 32, "two IPv6 slots per cache line");
+
+class Addr4Table {
+ public:
+  // Control side. Duplicate keys: the last insert wins (validation prevents them).
+  void build(const std::vector<Addr4Slot>& entries) {
+    std::size_t cap = 16;
+    while (cap < entries.size() * 2) cap <<= 1;
+    slots_.assign(cap, Addr4Slot{});
+    mask_ = static_cast<uint32_t>(cap - 1);
+    for (const auto& e : entries) {
+      uint32_t i = hash(e.ip) & mask_;
+      while (slots_[i].info.kind != AddrKind::kEmpty && slots_[i].ip != e.ip) i = (i + 1) & mask_;
+      slots_[i] = e;
+    }
+  }
+
+  // Hot path. Returns nullptr when the address is not in the policy.
+  const AddrInfo* find(uint32_t ip_host_order) const noexcept {
+    const Addr4Slot* s = slots_.data();
+    uint32_t i = hash(ip_host_order) & mask_;
+    for (;;) {
+      if (s[i].info.kind == AddrKind::kEmpty) return nullptr;
+      if (s[i].ip == ip_host_order) return &s[i].info;
+      i = (i + 1) & mask_;
+    }
+  }
+
+  // Hot path: warm the line a later find() will read (burst pre-pass).
+  void prefetch(uint32_t ip_host_order) const noexcept {
+    __builtin_prefetch(&slots_[hash(ip_host_order) & mask_]);
+  }
+
+  std::size_t capacity() const noexcept { return slots_.size(); }
+
+ private:
+  static uint32_t hash(uint32_t ip) noexcept { return (ip * 0x9E3779B1u) ^ (ip >> 16); }
+  std::vector<Addr4Slot> slots_{16};
+  uint32_t mask_ = 15;
+};
+
+class Addr6Table {
+ public:
+  void build(const std::vector<Addr6Slot>& entries) {
+    std::size_t cap = 8;
+    while (cap < entries.size() * 2) cap <<= 1;
+    slots_.assign(cap, Addr6Slot{});
+    mask_ = static_cast<uint32_t>(cap - 1);
+    for (const auto& e : entries) {
+      uint32_t i = hash(e.ip) & mask_;
+      while (slots_[i].info.kind != AddrKind::kEmpty && !(slots_[i].ip == e.ip)) i = (i + 1) & mask_;
+      slots_[i] = e;
+    }
+  }
+
+  const AddrInfo* find(const uint8_t* ip16) const noexcept {
+    Ipv6Addr key;
+    std::memcpy(key.b.data(), ip16, 16);
+    const Addr6Slot* s = slots_.data();
+    uint32_t i = hash(key) & mask_;
+    for (;;) {
+      if (s[i].info.kind == AddrKind::kEmpty) return nullptr;
+      if (s[i].ip == key) return &s[i].info;
+      i = (i + 1) & mask_;
+    }
+  }
+
+ private:
+  static uint32_t hash(const Ipv6Addr& a) noexcept {
+    uint64_t lo, hi;
+    std::memcpy(&hi, a.b.data(), 8);
+    std::memcpy(&lo, a.b.data() + 8, 8);
+    uint64_t h = (lo ^ (hi * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full;
+    return static_cast<uint32_t>(h >> 32);
+  }
+  std::vector<Addr6Slot> slots_{8};
+  uint32_t mask_ = 7;
+};
+
+}  // namespace isoswitch

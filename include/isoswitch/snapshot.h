@@ -1,0 +1,100 @@
+// The compiled policy: an immutable snapshot the data plane reads.
+//
+// Built by control/ (ctl::compile) from a validated PolicyDoc and the daemon's
+// PortTable; never modified after publication. Workers load the current
+// snapshot pointer once per burst and never keep it across a quiescent-state
+// report; the control thread publishes a new one with an atomic pointer swap,
+// waits for an rte_rcu_qsbr grace period, then deletes the old one
+// (docs/concurrency.md). Every lookup a frame needs is O(1) in the number of
+// jobs, vNICs and peers: a port-indexed array, one flat address table, a
+// VLAN-indexed array, and a binary search over one job's VPC prefix ranges.
+//
+// Thread-safety: read-only after publication; any number of readers.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "isoswitch/addr.h"
+#include "isoswitch/addr_table.h"
+#include "isoswitch/port_table.h"
+
+namespace isoswitch {
+
+// Per port index: what the policy says about the port the frame came in on.
+struct alignas(64) PortEntry {
+  PortRole role = PortRole::kNone;  // kVnic only when a vNIC is bound to the port
+  uint8_t has_ipv6 = 0;
+  uint16_t reserved = 0;
+  uint32_t job = kNoJob;    // vNIC ports: job index
+  uint32_t vnic = 0xffffffffu;  // vNIC ports: index into Snapshot::vnic_ids
+  MacAddr mac;              // vNIC MAC, the agent's MAC, or the uplink MAC
+  uint16_t reserved2 = 0;
+  Ipv4Addr ip;              // vNIC IPv4 (host order)
+  Ipv6Addr ip6;             // vNIC IPv6 when has_ipv6
+};
+static_assert(sizeof(PortEntry) == 64, "one cache line per port");
+
+struct JobEntry {
+  uint8_t isolated = 1;
+  uint8_t has_vpc = 0;
+  uint16_t vlan = 0;          // VPC VLAN id when has_vpc
+  MacAddr vpc_gateway_mac;
+  uint16_t reserved = 0;
+  Ipv4Addr vpc_agent_ip;
+  uint32_t range_begin = 0;   // [begin, end) into Snapshot::vpc_ranges, sorted, disjoint
+  uint32_t range_end = 0;
+};
+
+struct Ip4Range {
+  uint32_t lo = 0, hi = 0;  // inclusive, host order
+};
+
+struct Snapshot {
+  uint64_t generation = 0;
+  uint16_t mtu = 1500;         // largest IP packet carried; longer frames drop as too_long
+
+  // Host (see PolicyDoc::host).
+  MacAddr gateway_mac;
+  MacAddr uplink_mac;
+  MacAddr next_hop_mac;
+  MacAddr agent_mac;
+  uint32_t uplink_ip = 0;      // host order
+  uint32_t gateway_ip = 0;     // 0: none configured
+  uint32_t agent_service_ip = 0;  // 0: no agent
+  uint16_t uplink_port = kNoPort;
+  uint16_t agent_port = kNoPort;
+
+  std::vector<PortEntry> ports;            // indexed by port index; size == PortTable size
+  std::vector<JobEntry> jobs;              // indexed by job index (policy order)
+  std::vector<Ip4Range> vpc_ranges;        // all jobs' VPC prefixes, per-job slices
+  std::array<uint32_t, 4096> vlan_to_job;  // VPC VLAN id -> job index, kNoJob otherwise
+  Addr4Table addr4;                        // every IPv4 address the policy names
+  Addr6Table addr6;                        // every IPv6 address (vNIC ipv6, IPv6 peers)
+
+  // Names, for stats and debugging only (never read per packet).
+  std::vector<std::string> job_ids;        // by job index
+  std::vector<std::string> vnic_ids;       // by PortEntry::vnic
+
+  Snapshot() { vlan_to_job.fill(kNoJob); }
+
+  // True when `ip` falls in one of job j's VPC prefixes.
+  bool vpc_allows(const JobEntry& j, uint32_t ip) const noexcept {
+    uint32_t lo = j.range_begin, hi = j.range_end;  // binary search over [lo, hi)
+    while (lo < hi) {
+      uint32_t mid = (lo + hi) / 2;
+      const Ip4Range& r = vpc_ranges[mid];
+      if (ip < r.lo)
+        hi = mid;
+      else if (ip > r.hi)
+        lo = mid + 1;
+      else
+        return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace isoswitch
