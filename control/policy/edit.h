@@ -1,0 +1,32 @@
+// Single-object edits of a PolicyDoc (the control socket's job/vnic operations).
+//
+// Edits change the document only; they do not validate, because an edit is
+// judged by the whole document it produces: callers copy the running
+// document, edit the copy, validate() (or compile()) it and publish it only
+// if that succeeds. Order is kept: a replaced object keeps its position (so
+// job indices of other jobs do not shift), a new one is appended.
+//
+// Thread-safety: mutates `doc`; the caller owns it (the control thread).
+#pragma once
+
+#include <string_view>
+
+#include "isoswitch/policy_doc.h"
+#include "isoswitch/result.h"
+
+namespace isoswitch::ctl {
+
+// Replace the job with the same id, or append it. kInvalidArgument: empty id.
+Result<void> upsert_job(PolicyDoc& doc, JobDoc job);
+
+// kNotFound: no such job. kConflict: a vNIC still belongs to it (delete the
+// vNICs first; silently orphaning them would leave ports without a job).
+Result<void> delete_job(PolicyDoc& doc, std::string_view id);
+
+// Replace the vNIC with the same id, or append it. kInvalidArgument: empty id.
+Result<void> upsert_vnic(PolicyDoc& doc, VnicDoc vnic);
+
+// kNotFound: no such vNIC.
+Result<void> delete_vnic(PolicyDoc& doc, std::string_view id);
+
+}  // namespace isoswitch::ctl
