@@ -1,0 +1,137 @@
+// The burst loop: P0-P3, L2 parse, per-role classification, then apply.
+//
+// The ingress port's role is the same for the whole burst, so it is looked up
+// once and the loop is instantiated per role (no per-frame role switch). For
+// each frame i the loop prefetches the data of frame i+kPrefetchData and the
+// address-table line frame i+1 will look up (its IPv4 destination; the frame's
+// first line was prefetched kPrefetchData iterations earlier), then judges
+// frame i: decide (classify_*.h, read-only), then apply (rewrite.h,
+// reply_*.h). Counters go to counters[in_port] with plain stores.
+#include "dataplane/pipeline/pipeline.h"
+
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "dataplane/pipeline/classify_agent.h"
+#include "dataplane/pipeline/classify_uplink.h"
+#include "dataplane/pipeline/classify_vnic.h"
+#include "dataplane/pipeline/decision.h"
+#include "dataplane/pipeline/frame_parse.h"
+#include "dataplane/pipeline/reply_arp.h"
+#include "dataplane/pipeline/reply_nd.h"
+#include "dataplane/pipeline/rewrite.h"
+
+namespace isoswitch::dp {
+namespace {
+
+constexpr uint16_t kPrefetchData = 4;
+static_assert(kPrefetchData < kMaxBurst);
+
+// Warms the address-table slot the classifier of this role will read first:
+// the IPv4 destination of an untagged IPv4 frame (the source too on the
+// uplink, which checks it for U1/U5). A guess only: any frame is safe here.
+template <PortRole R>
+inline void prefetch_lookup(const Snapshot& s, const rte_mbuf* m) noexcept {
+  if (rte_pktmbuf_data_len(m) < kEthHdrLen + kIpv4MinHdr) return;
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  if (load_be16(p + 12) != kEthTypeIpv4) return;
+  s.addr4.prefetch(load_be32(p + 30));
+  if constexpr (R == PortRole::kUplink) s.addr4.prefetch(load_be32(p + 26));
+}
+
+// P1, P2, P3 (docs/rules.md "Every port, first"), the L2 parse, then the
+// role's table.
+template <PortRole R>
+inline Decision judge(const Snapshot& s, uint16_t in_port, const PortEntry* port, rte_mbuf* m,
+                      L2View& l2) noexcept {
+  const uint32_t len = rte_pktmbuf_data_len(m);
+  if (m->nb_segs != 1 || len > uint32_t{s.mtu} + 18u) return drop(DropReason::too_long);  // P1
+  if (len < kEthHdrLen) return drop(DropReason::malformed);                               // P2
+  if constexpr (R == PortRole::kNone) {
+    return drop(DropReason::no_vnic);                                                     // P3
+  } else {
+    const bool meta_tag = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
+    if (!parse_l2(rte_pktmbuf_mtod(m, uint8_t*), len, meta_tag, m->vlan_tci, l2))
+      return drop(DropReason::malformed);
+    // Two tags stripped into metadata: QinQ, whatever follows inline.
+    if ((m->ol_flags & RTE_MBUF_F_RX_QINQ_STRIPPED) != 0) l2.tagged = l2.qinq = true;
+    if constexpr (R == PortRole::kVnic) return classify_vnic(s, in_port, *port, l2);
+    if constexpr (R == PortRole::kUplink) return classify_uplink(s, in_port, l2);
+    if constexpr (R == PortRole::kAgent) return classify_agent(s, in_port, l2);
+  }
+}
+
+// Writes the decision into the mbuf and the action arrays. A frame that cannot
+// be grown for its tag or answer (no headroom nor tailroom) is dropped as
+// too_long: it does not fit the buffer it came in.
+inline void apply(rte_mbuf* m, Decision d, const L2View& l2, uint16_t i, BurstActions& out,
+                  PortCounters* c) noexcept {
+  bool ok = true;
+  switch (d.action) {
+    case Action::kDrop: break;
+    case Action::kForward:
+    case Action::kForwardPushTag:
+    case Action::kForwardPopTag: ok = apply_forward(m, d, l2.tag_inline); break;
+    case Action::kArpReply: ok = build_arp_reply(m, l2.l3, *d.src, d.tagged, d.tci); break;
+    case Action::kNaReply: ok = build_na_reply(m, *d.src); break;
+  }
+  if (!ok) d = drop(DropReason::too_long);
+  if (d.action == Action::kDrop) {
+    out.verdict[i] = Verdict::kDrop;
+    out.out_port[i] = kNoPort;
+    out.reason[i] = d.reason;
+    if (c != nullptr) ++c->drops[static_cast<unsigned>(d.reason)];
+    return;
+  }
+  const bool reply = d.action == Action::kArpReply || d.action == Action::kNaReply;
+  out.verdict[i] = reply ? Verdict::kReply : Verdict::kForward;
+  out.out_port[i] = d.out_port;
+  out.reason[i] = DropReason::no_route;  // unused for non-drops; a fixed value for replay logs
+}
+
+template <PortRole R>
+void run_burst(const Snapshot& s, uint16_t in_port, rte_mbuf* const* pkts, uint16_t n,
+               BurstActions& out, PortCounters* c) noexcept {
+  const PortEntry* port = R == PortRole::kNone ? nullptr : &s.ports[in_port];
+  for (uint16_t i = 0; i < n && i < kPrefetchData; ++i)
+    rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+  if (n > 0) prefetch_lookup<R>(s, pkts[0]);
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + kPrefetchData < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchData], void*));
+    if (i + 1 < n) prefetch_lookup<R>(s, pkts[i + 1]);
+    L2View l2;
+    const Decision d = judge<R>(s, in_port, port, pkts[i], l2);
+    apply(pkts[i], d, l2, i, out, c);
+  }
+}
+
+}  // namespace
+
+void process_burst(const Snapshot* snap, uint16_t in_port, rte_mbuf* const* pkts, uint16_t n,
+                   BurstActions& out, PortCounters* counters) noexcept {
+  if (n > kMaxBurst) n = kMaxBurst;  // the action arrays hold kMaxBurst; callers never pass more
+  PortCounters* c = counters != nullptr ? &counters[in_port] : nullptr;
+  if (c != nullptr) {
+    c->rx_frames += n;
+    for (uint16_t i = 0; i < n; ++i) c->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+  }
+  if (snap == nullptr) {  // P0: fail closed
+    for (uint16_t i = 0; i < n; ++i) {
+      out.verdict[i] = Verdict::kDrop;
+      out.out_port[i] = kNoPort;
+      out.reason[i] = DropReason::no_policy;
+    }
+    if (c != nullptr) c->drops[static_cast<unsigned>(DropReason::no_policy)] += n;
+    return;
+  }
+  const PortRole role =
+      in_port < snap->ports.size() ? snap->ports[in_port].role : PortRole::kNone;
+  switch (role) {
+    case PortRole::kVnic: run_burst<PortRole::kVnic>(*snap, in_port, pkts, n, out, c); break;
+    case PortRole::kUplink: run_burst<PortRole::kUplink>(*snap, in_port, pkts, n, out, c); break;
+    case PortRole::kAgent: run_burst<PortRole::kAgent>(*snap, in_port, pkts, n, out, c); break;
+    case PortRole::kNone: run_burst<PortRole::kNone>(*snap, in_port, pkts, n, out, c); break;
+  }
+}
+
+}  // namespace isoswitch::dp
