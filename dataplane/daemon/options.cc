@@ -28,7 +28,7 @@ std::optional<gid_t> system_group_lookup(const std::string& name) {
 }
 
 po::options_description describe() {
-  po::options_description d("Options (also accepted as 'name = value' lines in --config)");
+  po::options_description d("Options (also accepted as 'name = value' lines in --config)", 120, 80);
   // clang-format off
   d.add_options()
     ("help,h", "print this help and exit")
