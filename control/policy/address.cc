@@ -54,6 +54,8 @@ std::optional<Ipv4Addr> parse_ipv4(std::string_view s) {
 
 std::optional<Ipv6Addr> parse_ipv6(std::string_view s) {
   if (s.empty() || s.size() > 45) return std::nullopt;
+  // inet_pton stops at a NUL: "::1\0junk" (JSON "\u0000") would parse as ::1.
+  if (s.find('\0') != std::string_view::npos) return std::nullopt;
   char buf[64];
   s.copy(buf, s.size());
   buf[s.size()] = '\0';
