@@ -284,7 +284,24 @@ class Suite:
         self.expect_drops("uplink0", "not_peer_inbound", 2,
                           lambda: check(ping(ul, "10.1.0.11", count=2, src=T.INTERNET_IP) == 0,
                                         "internet reached isolated a-0"))
-        check(udp_query(ul, "10.1.0.11", probe, wait=1.0) is None, "a-0 answered the internet")
+        probe = b"underlay-to-a0-" + os.urandom(4)
+        self.expect_drops("uplink0", "not_peer_inbound", 1,
+                          lambda: check(udp_query(ul, "10.1.0.11", probe, wait=1.0) is None,
+                                        "a-0 answered the underlay host"))
+        # Crafted on the underlay's wire (U5): a local container's address as
+        # source, a VLAN no job owns, a unicast MAC that is not the uplink's, and
+        # VLAN 101 to the agent's VPC address from outside the job's prefixes.
+        up, me = T.UPLINK_MAC, T.UNDERLAY_MAC
+        spoof = eth(up, me, 0x0800, ipv4_udp("10.1.0.12", "10.1.0.11"))
+        vlan202 = mac_bytes(up) + mac_bytes(me) + bytes.fromhex("810000ca0800") + \
+            ipv4_udp(T.INTERNET_IP, "10.1.0.11")
+        other_mac = eth("02:00:00:00:ee:01", me, 0x0800, ipv4_udp(T.INTERNET_IP, "10.2.0.5"))
+        vpc_outsider = mac_bytes(up) + mac_bytes(me) + bytes.fromhex("810000650800") + \
+            ipv4_udp(T.INTERNET_IP, T.VPC_AGENT_IP)
+        self.expect_drops("uplink0", "spoofed_src", 2, lambda: send_raw(ul, spoof, 2))
+        self.expect_drops("uplink0", "unknown_vlan", 2, lambda: send_raw(ul, vlan202, 2))
+        self.expect_drops("uplink0", "not_for_us", 2, lambda: send_raw(ul, other_mac, 2))
+        self.expect_drops("uplink0", "not_peer_inbound", 2, lambda: send_raw(ul, vpc_outsider, 2))
 
     def case_crafted_frames_exact_drops(self):
         a0, mac, ip = self.ns("a-0"), "02:00:00:01:00:11", "10.1.0.11"
