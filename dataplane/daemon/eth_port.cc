@@ -36,9 +36,15 @@ unsigned mbuf_pool_size(uint16_t n_ports, uint16_t uplink_rxq, unsigned workers)
   return p - 1;
 }
 
-Result<MempoolPtr> create_mbuf_pool(unsigned n_mbufs) {
+uint16_t mbuf_data_room(uint16_t mtu) noexcept {
+  const unsigned need = RTE_PKTMBUF_HEADROOM + mtu + 18u;
+  const unsigned room = need < RTE_MBUF_DEFAULT_BUF_SIZE ? RTE_MBUF_DEFAULT_BUF_SIZE : (need + 63u) / 64u * 64u;
+  return static_cast<uint16_t>(room);
+}
+
+Result<MempoolPtr> create_mbuf_pool(unsigned n_mbufs, uint16_t mtu) {
   rte_mempool* p = rte_pktmbuf_pool_create("isosw_mbufs", n_mbufs, kMempoolCache, 0,
-                                           RTE_MBUF_DEFAULT_BUF_SIZE,
+                                           mbuf_data_room(mtu),
                                            static_cast<int>(rte_socket_id()));
   if (p == nullptr)
     return make_error(ErrorCode::kIo, "cannot create a pool of " + std::to_string(n_mbufs) +

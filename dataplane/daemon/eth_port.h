@@ -33,7 +33,11 @@ inline constexpr unsigned kMempoolCache = 256;
 // Enough mbufs for every descriptor ring, every worker's TX buffers and
 // burst scratch, and the per-lcore caches, rounded to 2^k - 1.
 unsigned mbuf_pool_size(uint16_t n_ports, uint16_t uplink_rxq, unsigned workers) noexcept;
-Result<MempoolPtr> create_mbuf_pool(unsigned n_mbufs);
+// Data room for one frame of `mtu` + 18 bytes of L2 in a single segment (the
+// pipeline drops multi-segment frames as too_long): the 2 KiB default up to
+// MTU 1982, larger for jumbo frames.
+uint16_t mbuf_data_room(uint16_t mtu) noexcept;
+Result<MempoolPtr> create_mbuf_pool(unsigned n_mbufs, uint16_t mtu);
 
 // Move-only owner of a configured ethdev: stops (if started) and closes it.
 class EthPort {

@@ -124,7 +124,7 @@ struct Daemon {
       if (!p) return std::unexpected(p.error());
       ports.push_back(std::move(*p));
     }
-    auto pool_r = create_mbuf_pool(mbuf_pool_size(n_ports, opts.rx_queues, n_workers));
+    auto pool_r = create_mbuf_pool(mbuf_pool_size(n_ports, opts.rx_queues, n_workers), opts.mtu);
     if (!pool_r) return std::unexpected(pool_r.error());
     pool = std::move(*pool_r);
 

@@ -146,9 +146,11 @@ Result<void> check_ports(const std::vector<PortSpec>& ports) {
   for (const auto& p : ports) {
     if (!names.insert(p.name).second)
       return make_error(ErrorCode::kInvalidArgument, "duplicate port name '" + p.name + "'");
-    if (!devs.insert(p.devargs).second)
+    // One ethdev per port: the device name is DEVARGS up to the first ','.
+    const std::string dev = p.devargs.substr(0, p.devargs.find(','));
+    if (!devs.insert(dev).second)
       return make_error(ErrorCode::kInvalidArgument,
-                        "port '" + p.name + "': DEVARGS '" + p.devargs + "' used twice");
+                        "port '" + p.name + "': device '" + dev + "' used twice");
     uplinks += p.role == PortRole::kUplink;
     agents += p.role == PortRole::kAgent;
   }

@@ -126,7 +126,10 @@ TEST(Options, PortRulesAcrossPorts) {
        "at most one agent port, got 2"},
       {{"--port", "up=net_ring0:uplink", "--port", "up=net_ring1:vnic"},
        "duplicate port name 'up'"},
-      {{"--port", "up=net_ring0:uplink", "--port", "c1=net_ring0:vnic"}, "used twice"},
+      {{"--port", "up=net_ring0:uplink", "--port", "c1=net_ring0:vnic"},
+       "device 'net_ring0' used twice"},
+      {{"--port", "up=net_pcap0,rx_pcap=a:uplink", "--port", "c1=net_pcap0,rx_pcap=b:vnic"},
+       "device 'net_pcap0' used twice"},
   };
   for (const auto& c : cases) {
     auto r = parse(c.args);
