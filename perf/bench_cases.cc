@@ -42,9 +42,8 @@ BurstTiming time_bursts(const ScaledPolicy& p, BurstSet& set, std::vector<PortCo
   BurstTiming t;
   scratch.clear();
   dp::BurstActions actions;
-  const auto& bursts = set.bursts();
-  for (std::size_t b = 0; b < bursts.size(); ++b) {
-    const Burst& burst = bursts[b];
+  for (std::size_t b = 0; b < set.size(); ++b) {
+    const Burst& burst = set.load(b);
     const uint64_t t0 = rte_rdtsc();
     dp::process_burst(p.snap.get(), burst.in_port, burst.pkts, burst.n, actions, counters.data());
     const uint64_t t1 = rte_rdtsc();
@@ -52,7 +51,6 @@ BurstTiming time_bursts(const ScaledPolicy& p, BurstSet& set, std::vector<PortCo
     t.frames += burst.n;
     if (burst.n != 0) scratch.push_back(static_cast<double>(t1 - t0) / burst.n);
     for (uint16_t i = 0; i < burst.n; ++i) t.forwarded += actions.verdict[i] != Verdict::kDrop;
-    set.restore(b, actions);
   }
   t.median_cycles_per_frame = median(scratch);
   return t;

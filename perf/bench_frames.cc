@@ -25,7 +25,7 @@ Ipv4Addr outside(std::mt19937& rng) { return Ipv4Addr{0xC6120000u + static_cast<
 // Internet destinations for E7: 8.0.0.0/8.
 Ipv4Addr internet(std::mt19937& rng) { return Ipv4Addr{0x08000000u + static_cast<uint32_t>(rng() & 0xffffffu)}; }
 
-struct Planned {
+struct PlannedFrame {
   uint16_t in_port;
   Bytes frame;
 };
@@ -84,9 +84,9 @@ Bytes vnic_frame(const ScaledPolicy& p, const BenchVnic& v, Family kind, uint32_
   }
 }
 
-std::vector<Planned> plan(const ScaledPolicy& p, Family f, uint32_t frames, uint32_t seed) {
+std::vector<PlannedFrame> plan(const ScaledPolicy& p, Family f, uint32_t frames, uint32_t seed) {
   std::mt19937 rng(seed);
-  std::vector<Planned> out;
+  std::vector<PlannedFrame> out;
   out.reserve(frames);
   const uint32_t nv = static_cast<uint32_t>(p.vnics.size());
   switch (f) {
@@ -142,67 +142,76 @@ Result<BurstSet> BurstSet::build(const ScaledPolicy& p, Family f, uint32_t frame
                                  rte_mempool* pool, uint32_t seed) {
   if (p.vnics.empty() || frames == 0)
     return make_error(ErrorCode::kInvalidArgument, "a burst set needs vNICs and frames");
-  std::vector<Planned> planned = plan(p, f, frames, seed);
+  std::vector<PlannedFrame> planned = plan(p, f, frames, seed);
   BurstSet s;
   s.frames_ = static_cast<uint32_t>(planned.size());
   for (std::size_t k = 0; k < planned.size();) {
-    Burst b;
+    BurstSet::Planned b;
     b.in_port = planned[k].in_port;
-    const std::size_t bi = s.bursts_.size();
-    s.tmpl_.resize((bi + 1) * kMaxBurst);
+    b.first = static_cast<uint32_t>(s.frames_bytes_.size());
     while (k < planned.size() && b.n < kMaxBurst && planned[k].in_port == b.in_port) {
-      const Bytes& fr = planned[k].frame;
-      rte_mbuf* m = rte_pktmbuf_alloc(pool);
-      if (m == nullptr) {
-        for (uint16_t i = 0; i < b.n; ++i) rte_pktmbuf_free(b.pkts[i]);
-        return make_error(ErrorCode::kUnavailable, "mbuf pool exhausted building a burst set");
-      }
-      char* d = rte_pktmbuf_append(m, static_cast<uint16_t>(fr.size()));
-      std::memcpy(d, fr.data(), fr.size());
-      s.tmpl_[bi * kMaxBurst + b.n] = fr;
-      b.pkts[b.n++] = m;
+      s.frames_bytes_.push_back(std::move(planned[k].frame));
+      ++b.n;
       ++k;
     }
     s.bursts_.push_back(b);
   }
+  for (Burst& slot : s.slots_) {
+    if (rte_pktmbuf_alloc_bulk(pool, slot.pkts, kMaxBurst) != 0)
+      return make_error(ErrorCode::kUnavailable, "mbuf pool exhausted building a burst set");
+    slot.n = kMaxBurst;  // owned: release() frees all of them
+  }
   return s;
 }
 
-void BurstSet::restore(std::size_t b, const dp::BurstActions& a) noexcept {
-  const Burst& burst = bursts_[b];
-  for (uint16_t i = 0; i < burst.n; ++i) {
-    if (a.verdict[i] == Verdict::kDrop) continue;  // drops leave the frame untouched
-    rte_mbuf* m = burst.pkts[i];
-    const auto& t = tmpl_[b * kMaxBurst + i];
+const Burst& BurstSet::load(std::size_t b) noexcept {
+  Burst& slot = slots_[next_slot_];
+  next_slot_ = (next_slot_ + 1) % kSlots;
+  const Planned& pl = bursts_[b];
+  slot.in_port = pl.in_port;
+  for (uint16_t i = 0; i < pl.n; ++i) {
+    rte_mbuf* m = slot.pkts[i];
+    const auto& t = frames_bytes_[pl.first + i];
     m->data_off = RTE_PKTMBUF_HEADROOM;
     m->data_len = static_cast<uint16_t>(t.size());
     m->pkt_len = static_cast<uint32_t>(t.size());
+    m->nb_segs = 1;
     m->ol_flags = 0;
+    m->vlan_tci = 0;
     std::memcpy(rte_pktmbuf_mtod(m, void*), t.data(), t.size());
   }
+  slot.n = pl.n;
+  return slot;
 }
 
 void BurstSet::release() noexcept {
-  for (Burst& b : bursts_)
-    for (uint16_t i = 0; i < b.n; ++i) rte_pktmbuf_free(b.pkts[i]);
+  for (Burst& slot : slots_) {
+    for (rte_mbuf*& m : slot.pkts) {
+      if (m != nullptr) rte_pktmbuf_free(m);
+      m = nullptr;
+    }
+    slot.n = 0;
+  }
   bursts_.clear();
-  tmpl_.clear();
+  frames_bytes_.clear();
   frames_ = 0;
 }
 
-BurstSet::BurstSet(BurstSet&& o) noexcept
-    : bursts_(std::move(o.bursts_)), tmpl_(std::move(o.tmpl_)), frames_(o.frames_) {
-  o.bursts_.clear();
-  o.frames_ = 0;
-}
+BurstSet::BurstSet(BurstSet&& o) noexcept { *this = std::move(o); }
 
 BurstSet& BurstSet::operator=(BurstSet&& o) noexcept {
   if (this != &o) {
     release();
     bursts_ = std::move(o.bursts_);
-    tmpl_ = std::move(o.tmpl_);
+    frames_bytes_ = std::move(o.frames_bytes_);
     frames_ = o.frames_;
+    next_slot_ = 0;
+    for (std::size_t k = 0; k < kSlots; ++k) {
+      slots_[k] = o.slots_[k];
+      o.slots_[k] = Burst{};
+    }
     o.bursts_.clear();
+    o.frames_bytes_.clear();
     o.frames_ = 0;
   }
   return *this;
