@@ -234,3 +234,28 @@ TEST(LogLevel, NamesRoundTrip) {
 
 }  // namespace
 }  // namespace isoswitch::dp
+
+namespace isoswitch::dp {
+namespace {
+
+// The shipped example config must stay valid (docs/deploy.md points at it).
+TEST(ExampleConfig, ParsesAsDocumented) {
+  const char* root = std::getenv("ISOSWITCH_SOURCE_ROOT");
+  if (root == nullptr) GTEST_SKIP() << "ISOSWITCH_SOURCE_ROOT not set (run through meson test)";
+  auto r = parse({"--config", std::string(root) + "/examples/isoswitchd.conf"});
+  ASSERT_TRUE(r) << r.error().message;
+  const DaemonOptions& o = r->options;
+  ASSERT_EQ(o.ports.size(), 5u);
+  EXPECT_EQ(o.ports[0].role, PortRole::kUplink);
+  EXPECT_EQ(o.ports[0].devargs, "0000:03:00.0");
+  EXPECT_EQ(o.ports[1].role, PortRole::kAgent);
+  EXPECT_EQ(o.ports[4].devargs,
+            "net_memif0,role=server,id=0,socket=/run/isoswitch/memif-c2.sock,socket-abstract=no");
+  EXPECT_EQ(o.workers, 3u);
+  EXPECT_EQ(o.rx_queues, 3);
+  EXPECT_EQ(o.group_gid, gid_t{4242});
+  EXPECT_EQ(o.policy_file, "/etc/isoswitch/policy.json");
+}
+
+}  // namespace
+}  // namespace isoswitch::dp
