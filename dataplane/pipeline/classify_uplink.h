@@ -17,8 +17,8 @@
 
 namespace isoswitch::dp {
 
-// "An ICMPv6 NS" for the uplink's multicast filter: a well-formed IPv6 header
-// with ICMPv6 directly after it and type 135 (its length is checked later).
+// "An ICMPv6 NS" for the uplink's multicast filter: an IPv6 header that passes
+// the checks (24 NS bytes included) with ICMPv6 directly after it, type 135.
 inline bool is_neighbour_solicit(const L2View& l2) noexcept {
   if (l2.ethertype != kEthTypeIpv6) return false;
   Ipv6View ip;
@@ -99,8 +99,7 @@ inline Decision uplink_ipv6(const Snapshot& s, uint16_t in_port, const L2View& l
   if (!parse_ipv6(l2, ip)) return drop(DropReason::malformed);
   if (ip.icmp != nullptr) {
     const uint8_t t = ip.icmp_type();
-    if (t == kIcmp6NeighSolicit) {
-      if (ip.payload_len < kNsMinLen) return drop(DropReason::malformed);
+    if (t == kIcmp6NeighSolicit) {  // parse_ipv6 checked its 24 bytes
       if (!ipv6_is_unspecified(ip.src()) && is_local_vnic(s.addr6.find(ip.icmp + 8)))
         return na_reply(in_port, s.uplink_mac);                                        // U4
       return drop(DropReason::nd_denied);

@@ -75,7 +75,10 @@ inline Decision vnic_arp(const Snapshot& s, uint16_t in_port, const PortEntry& v
     return arp_reply(in_port, s.gateway_mac, false, 0);                                 // E3a
   if (s.gateway_ip != 0 && a.tpa == s.gateway_ip)
     return arp_reply(in_port, s.gateway_mac, false, 0);                                 // E3b
-  if (v.job < s.jobs.size() && !s.jobs[v.job].isolated && default_route_allows(s, v.job, a.tpa))
+  // E3c: "E8 would forward the target". A multicast target never reaches E8
+  // (E9 drops it first), so it is not answered either.
+  if (v.job < s.jobs.size() && !s.jobs[v.job].isolated && !ipv4_is_bcast_mcast(a.tpa) &&
+      default_route_allows(s, v.job, a.tpa))
     return arp_reply(in_port, s.gateway_mac, false, 0);                                 // E3c
   return drop(DropReason::arp_denied);                                                  // E4
 }
@@ -90,8 +93,7 @@ inline Decision vnic_ipv6(const Snapshot& s, uint16_t in_port, const PortEntry& 
     if (t == kIcmp6RouterSolicit || t == kIcmp6RouterAdvert || t == kIcmp6NeighAdvert ||
         t == kIcmp6Redirect)
       return drop(DropReason::nd_denied);
-    if (t == kIcmp6NeighSolicit) {
-      if (ip.payload_len < kNsMinLen) return drop(DropReason::malformed);
+    if (t == kIcmp6NeighSolicit) {  // parse_ipv6 checked its 24 bytes
       if (ipv6_is_unspecified(ip.src())) return drop(DropReason::nd_denied);          // DAD
       if (!ipv6_eq(ip.src(), v.ip6) && !ipv6_is_link_local(ip.src()))
         return drop(DropReason::spoofed_src);

@@ -114,9 +114,18 @@ inline bool parse_ipv4(const L2View& l2, Ipv4View& ip) noexcept {
   return true;
 }
 
+inline constexpr uint8_t kIcmp6RouterSolicit = 133;
+inline constexpr uint8_t kIcmp6RouterAdvert = 134;
+inline constexpr uint8_t kIcmp6NeighSolicit = 135;
+inline constexpr uint8_t kIcmp6NeighAdvert = 136;
+inline constexpr uint8_t kIcmp6Redirect = 137;
+inline constexpr uint32_t kNsMinLen = 24;  // type..reserved (8) + target (16)
+
 // IPv6: frame >= l3 + 40; version 6; 40 + payload length <= frame - l3.
 // ICMPv6 is recognised only with next header 58 directly and a payload of at
-// least 4 bytes (`icmp` null otherwise).
+// least 4 bytes (`icmp` null otherwise); an NS shorter than 24 ICMPv6 bytes
+// fails the checks (so it is not "an NS" anywhere, e.g. for the uplink's
+// multicast filter, and it never reaches a read of its target).
 struct Ipv6View {
   const uint8_t* hdr = nullptr;
   const uint8_t* icmp = nullptr;  // the ICMPv6 header, or null
@@ -134,6 +143,7 @@ inline bool parse_ipv6(const L2View& l2, Ipv6View& ip) noexcept {
   ip.hdr = h;
   ip.payload_len = static_cast<uint16_t>(plen);
   ip.icmp = (h[6] == kIpProtoIcmpv6 && plen >= 4) ? h + kIpv6HdrLen : nullptr;
+  if (ip.icmp != nullptr && ip.icmp[0] == kIcmp6NeighSolicit && plen < kNsMinLen) return false;
   return true;
 }
 
@@ -149,13 +159,6 @@ inline bool ipv6_is_link_local(const uint8_t* a) noexcept {
 inline bool ipv6_eq(const uint8_t* a, const Ipv6Addr& b) noexcept {
   return std::memcmp(a, b.b.data(), 16) == 0;
 }
-
-inline constexpr uint8_t kIcmp6RouterSolicit = 133;
-inline constexpr uint8_t kIcmp6RouterAdvert = 134;
-inline constexpr uint8_t kIcmp6NeighSolicit = 135;
-inline constexpr uint8_t kIcmp6NeighAdvert = 136;
-inline constexpr uint8_t kIcmp6Redirect = 137;
-inline constexpr uint32_t kNsMinLen = 24;  // type..reserved (8) + target (16)
 
 // ARP: frame >= l3 + 28; htype 1, ptype 0x0800, hlen 6, plen 4.
 struct ArpView {

@@ -226,6 +226,9 @@ TEST_F(PipelineTest, E4ArpThatIsNotAnswered) {
   expect_drop(kVnicB0Port, arp_req(kB0Mac, bc, kB0Ip, kA0Ip), DropReason::arp_denied);
   expect_drop(kVnicB0Port, arp_req(kB0Mac, bc, kB0Ip, kUplinkIp), DropReason::arp_denied);
   expect_drop(kVnicB0Port, arp_req(kB0Mac, bc, kB0Ip, kVpcAgentIp), DropReason::arp_denied);
+  // E3c answers only what E8 would forward; E9 drops multicast before E8.
+  expect_drop(kVnicB0Port, arp_req(kB0Mac, bc, kB0Ip, "239.255.255.250"),
+              DropReason::arp_denied);
   // Gratuitous, probe, reply.
   expect_drop(kVnicA0Port, arp_req(kA0Mac, bc, kA0Ip, kA0Ip), DropReason::arp_denied);
   expect_drop(kVnicA0Port, arp_req(kA0Mac, bc, "0.0.0.0", kA1Ip), DropReason::arp_denied);
@@ -490,6 +493,16 @@ TEST_F(PipelineTest, U4ArpAndNdAnsweredWithUplinkMac) {
   EXPECT_EQ(o.out, want_na(kUplinkMac, peer_mac, "fe80::1", kA0Ip6)) << hex_dump(o.out);
   EXPECT_TRUE(icmpv6_checksum_ok(o.out));
   expect_drop(kUplinkPort, ns_frame(peer_mac, "::", kA0Ip6), DropReason::nd_denied);
+  // An NS shorter than 24 ICMPv6 bytes fails the header checks, so it is not
+  // "an NS" for the multicast filter; unicast, it is malformed.
+  Bytes short_ns = FrameBuilder().eth(mac("33:33:ff:00:00:11"), mac(peer_mac))
+                       .ipv6(ip6("fe80::1"), ip6("ff02::1:ff00:11")).icmpv6(135, 0, Bytes(8, 0))
+                       .build();
+  expect_drop(kUplinkPort, short_ns, DropReason::bcast_mcast);
+  const MacAddr up = mac(kUplinkMac);
+  Bytes short_ns_uni = short_ns;
+  std::copy(up.b.begin(), up.b.end(), short_ns_uni.begin());
+  expect_drop(kUplinkPort, short_ns_uni, DropReason::malformed);
   expect_drop(kUplinkPort, ns_frame(peer_mac, "fe80::1", kARemoteIp6), DropReason::nd_denied);
 }
 

@@ -66,6 +66,47 @@ FrameGenerator::FrameGenerator(const PolicyDoc& doc, const PortTable& ports, uin
   for (PortSelf& s : self_)
     if (s.dst.is_zero()) s.dst = h.gateway_mac;
 
+  // What each port's rules are about, so that frames reach the forwarding
+  // and answering rules often, not only the drops of random addresses.
+  const uint16_t up = port_of(h.uplink.port);
+  uplink_port_ = up;
+  const uint16_t ag = h.agent ? port_of(h.agent->port) : kNoPort;
+  for (const JobDoc& j : doc.jobs) {
+    std::vector<uint32_t> inside;
+    if (j.vpc) {
+      for (const Ipv4Prefix& p : j.vpc->prefixes) {
+        inside.push_back(p.first());
+        inside.push_back(p.last());
+        inside.push_back(p.first() + static_cast<uint32_t>(rng_() & ~p.mask()));
+      }
+      vpcs_.push_back(Vpc{j.vpc->vlan, j.vpc->gateway_mac, j.vpc->agent_ip.value, inside});
+      if (ag != kNoPort) {
+        self_[ag].dst4.insert(self_[ag].dst4.end(), inside.begin(), inside.end());
+      }
+    }
+    for (const VnicDoc& v : doc.vnics) {
+      if (v.job != j.id) continue;
+      uint16_t p = port_of(v.port);
+      if (p == kNoPort) continue;
+      for (Ipv4Addr a : j.peers) self_[p].dst4.push_back(a.value);
+      for (const Ipv6Addr& a : j.peers6) self_[p].dst6.push_back(a);
+    }
+    if (up != kNoPort) {
+      for (Ipv4Addr a : j.peers) self_[up].src4.push_back(a.value);
+      for (const Ipv6Addr& a : j.peers6) self_[up].src6.push_back(a);
+    }
+  }
+  if (up != kNoPort) {
+    for (const VnicDoc& v : doc.vnics) {
+      self_[up].dst4.push_back(v.ip.value);
+      if (v.ipv6) self_[up].dst6.push_back(*v.ipv6);
+    }
+    if (h.agent) self_[up].dst4.push_back(h.agent->service_ip.value);
+  }
+  if (ag != kNoPort) {
+    self_[ag].dst4.insert(self_[ag].dst4.end(), {0x08080808u, 0x34d80101u});
+  }
+
   // Address pools: everything the policy names, prefix edges, special ranges.
   ip4_ = {0x00000000u, 0x00010203u, 0x7f000001u, 0xa9fea9feu, 0xa9fe0101u, 0xe0000001u,
           0xeffffffau, 0xf0000001u, 0xffffffffu, 0x08080808u, 0x0a000001u};
@@ -178,12 +219,51 @@ void FrameGenerator::mutate(Bytes& f) {
   }
 }
 
-GeneratedFrame FrameGenerator::next() {
+GeneratedFrame FrameGenerator::vpc_inbound() {
   GeneratedFrame g;
-  g.in_port = chance(0.005) ? static_cast<uint16_t>(num_ports_ + below(3))
-                            : static_cast<uint16_t>(below(num_ports_));
+  g.in_port = uplink_port_;
+  const Vpc& v = vpcs_[below(static_cast<uint32_t>(vpcs_.size()))];
+  const uint16_t tci = static_cast<uint16_t>((chance(0.3) ? (rng_() & 0xf000) : 0) | v.vlan);
+  FrameBuilder b;
+  const bool arp = chance(0.3);
+  b.eth(arp && chance(0.5) ? kBroadcast : self_[uplink_port_].dst, v.gateway_mac);
+  if (chance(0.5)) {
+    g.meta_vlan = true;
+    g.tci = tci;
+  } else {
+    b.vlan(tci);
+  }
+  const uint32_t src = chance(0.8) ? v.inside[below(static_cast<uint32_t>(v.inside.size()))] : pick_ip4();
+  const uint32_t dst = chance(0.8) ? v.agent_ip : pick_ip4();
+  if (arp)
+    b.arp_request(v.gateway_mac, Ipv4Addr{src}, Ipv4Addr{dst});
+  else
+    b.ipv4(Ipv4Addr{src}, Ipv4Addr{dst}).tcp(443, static_cast<uint16_t>(rng_())).payload(random_bytes(below(40)));
+  if (chance(0.5)) b.pad();
+  g.bytes = b.build();
+  if (chance(0.2)) mutate(g.bytes);
+  return g;
+}
+
+uint16_t FrameGenerator::pick_port() {
+  // Ports without a role (P3) and ports beyond the table are rare on purpose.
+  uint16_t p;
+  do {
+    p = chance(0.005) ? static_cast<uint16_t>(num_ports_ + below(3))
+                      : static_cast<uint16_t>(below(num_ports_));
+  } while (p < num_ports_ && self_[p].role == PortRole::kVnic && self_[p].ip4.empty() &&
+           chance(0.8));
+  return p;
+}
+
+GeneratedFrame FrameGenerator::next() { return next_on(pick_port()); }
+
+GeneratedFrame FrameGenerator::next_on(uint16_t port) {
+  if (port == uplink_port_ && !vpcs_.empty() && chance(0.12)) return vpc_inbound();
+  GeneratedFrame g;
+  g.in_port = port;
   const PortSelf* me = g.in_port < self_.size() ? &self_[g.in_port] : nullptr;
-  const bool polite = chance(0.75);  // use the port's own addresses
+  const bool polite = chance(0.85);  // use the port's own addresses
   auto own_ip4 = [&] {
     if (polite && me && !me->ip4.empty() && chance(0.8)) return me->ip4[below(static_cast<uint32_t>(me->ip4.size()))];
     return pick_ip4();
@@ -206,14 +286,14 @@ GeneratedFrame FrameGenerator::next() {
     return chance(0.8) ? uint16_t{0x8100} : kTpids[below(3)];
   };
   auto tci = [&] { return static_cast<uint16_t>((chance(0.3) ? (rng_() & 0xf000) : 0) | pick_vid()); };
-  if (tag_kind < 12) {
+  if (tag_kind < 8) {
     b.vlan(tci(), tpid());
-  } else if (tag_kind < 24) {
+  } else if (tag_kind < 16) {
     g.meta_vlan = true;
     g.tci = tci();
-  } else if (tag_kind < 27) {
+  } else if (tag_kind < 18) {
     b.vlan(tci(), tpid()).vlan(tci(), tpid());
-  } else if (tag_kind < 30) {
+  } else if (tag_kind < 20) {
     g.meta_vlan = true;
     g.tci = tci();
     b.vlan(tci(), tpid());
@@ -221,7 +301,12 @@ GeneratedFrame FrameGenerator::next() {
 
   const uint32_t kind = below(100);
   if (kind < 40) {  // IPv4
-    b.ipv4(Ipv4Addr{own_ip4()}, Ipv4Addr{pick_ip4()}).ttl(static_cast<uint8_t>(rng_()));
+    uint32_t s4 = own_ip4();
+    if (me && !me->src4.empty() && chance(0.6)) s4 = me->src4[below(static_cast<uint32_t>(me->src4.size()))];
+    uint32_t d4 = (me && !me->dst4.empty() && chance(0.5))
+                      ? me->dst4[below(static_cast<uint32_t>(me->dst4.size()))]
+                      : pick_ip4();
+    b.ipv4(Ipv4Addr{s4}, Ipv4Addr{d4}).ttl(static_cast<uint8_t>(rng_()));
     if (chance(0.1)) b.frag(static_cast<uint16_t>(rng_() & 0x3fff));
     if (chance(0.05)) b.ip_options(random_bytes(4 * (1 + below(3))));
     if (chance(0.05)) b.ihl(static_cast<uint8_t>(below(16)));
@@ -239,7 +324,10 @@ GeneratedFrame FrameGenerator::next() {
     uint16_t op = chance(0.8) ? 1 : (chance(0.7) ? 2 : static_cast<uint16_t>(rng_()));
     MacAddr sha = (polite && chance(0.9)) ? src : pick_mac();
     Ipv4Addr spa{chance(0.05) ? 0u : own_ip4()};
-    b.arp(op, sha, spa, chance(0.8) ? MacAddr{} : pick_mac(), Ipv4Addr{pick_ip4()});
+    uint32_t tpa = (me && !me->dst4.empty() && chance(0.5))
+                       ? me->dst4[below(static_cast<uint32_t>(me->dst4.size()))]
+                       : pick_ip4();
+    b.arp(op, sha, spa, chance(0.8) ? MacAddr{} : pick_mac(), Ipv4Addr{tpa});
     if (chance(0.05)) {
       b.arp_hw(chance(0.5) ? 1 : static_cast<uint16_t>(rng_()), chance(0.5) ? 0x0800 : 0x86dd,
                static_cast<uint8_t>(chance(0.5) ? 6 : below(256)),
@@ -247,11 +335,17 @@ GeneratedFrame FrameGenerator::next() {
     }
   } else if (kind < 90) {  // IPv6
     Ipv6Addr s6 = own_ip6();
-    Ipv6Addr d6 = pick_ip6();
+    if (me && !me->src6.empty() && chance(0.5)) s6 = me->src6[below(static_cast<uint32_t>(me->src6.size()))];
+    auto target6 = [&] {
+      return (me && !me->dst6.empty() && chance(0.6))
+                 ? me->dst6[below(static_cast<uint32_t>(me->dst6.size()))]
+                 : pick_ip6();
+    };
+    Ipv6Addr d6 = target6();
     b.ipv6(s6, d6).hop_limit(255);
     switch (below(8)) {
-      case 0: b.ns(pick_ip6(), chance(0.7) ? std::optional<MacAddr>(src) : std::nullopt); break;
-      case 1: b.ns(pick_ip6()); break;
+      case 0: b.ns(target6(), chance(0.7) ? std::optional<MacAddr>(src) : std::nullopt); break;
+      case 1: b.ns(target6()); break;
       case 2: b.na(pick_ip6()); break;
       case 3: b.rs(); break;
       case 4: b.ra(); break;

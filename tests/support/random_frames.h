@@ -29,6 +29,7 @@
 #include "isoswitch/addr.h"
 #include "isoswitch/policy_doc.h"
 #include "isoswitch/port_table.h"
+#include "isoswitch/verdict.h"
 #include "tests/support/frame_builder.h"
 
 namespace isoswitch::test {
@@ -43,7 +44,9 @@ struct GeneratedFrame {
 class FrameGenerator {
  public:
   FrameGenerator(const PolicyDoc& doc, const PortTable& ports, uint64_t seed);
-  GeneratedFrame next();
+  GeneratedFrame next();                 // on a random port
+  GeneratedFrame next_on(uint16_t port);  // on this port (any index, even out of range)
+  uint16_t pick_port();
 
  private:
   uint32_t pick_ip4();
@@ -64,8 +67,20 @@ class FrameGenerator {
     std::vector<uint32_t> ip4;
     std::vector<Ipv6Addr> ip6;
     MacAddr dst;  // the MAC it normally sends to
+    std::vector<uint32_t> dst4;   // destinations its rules care about (peers, prefixes, ...)
+    std::vector<uint32_t> src4;   // uplink: sources its rules care about (remote peers, ...)
+    std::vector<Ipv6Addr> dst6, src6;
   };
+  struct Vpc {
+    uint16_t vlan;
+    MacAddr gateway_mac;
+    uint32_t agent_ip;
+    std::vector<uint32_t> inside;  // addresses in its prefixes
+  };
+  GeneratedFrame vpc_inbound();  // a frame on a VPC VLAN from the uplink (U3/U4)
   std::vector<PortSelf> self_;
+  std::vector<Vpc> vpcs_;
+  uint16_t uplink_port_ = kNoPort;
   std::vector<uint32_t> ip4_;
   std::vector<Ipv6Addr> ip6_;
   std::vector<MacAddr> macs_;
