@@ -108,6 +108,11 @@ const char* bad_container6(const Ipv6Addr& a) {
   Ipv6Addr loop;
   loop.b[15] = 1;
   if (a == loop) return "loopback";
+  // ::ffff:a.b.c.d names an IPv4 address; as an IPv6 peer it would grant
+  // reachability the IPv4 peer list does not show.
+  bool mapped = a.b[10] == 0xff && a.b[11] == 0xff;
+  for (int i = 0; i < 10; ++i) mapped = mapped && a.b[i] == 0;
+  if (mapped) return "IPv4-mapped (::ffff:0:0/96)";
   return nullptr;
 }
 

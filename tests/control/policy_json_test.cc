@@ -359,6 +359,8 @@ const Reject kRejects[] = {
      "jobs[0].peers: ff02::1 cannot be a container address (multicast)"},
     {"peer6_unspecified", [](json& j) { j["jobs"][0]["peers"].push_back("::"); },
      "jobs[0].peers: :: cannot be a container address (the unspecified address)"},
+    {"peer6_ipv4_mapped", [](json& j) { j["jobs"][0]["peers"].push_back("::ffff:8.8.8.8"); },
+     "jobs[0].peers: ::ffff:8.8.8.8 cannot be a container address (IPv4-mapped"},
     // Ports.
     {"vnic_port_is_uplink", [](json& j) { j["vnics"][1]["port"] = "uplink0"; },
      "vnics[1].port: port \"uplink0\" is already used by host.uplink.port"},
