@@ -98,6 +98,30 @@ std::optional<json> telemetry(const std::string& sock_path, const std::string& c
   return result;
 }
 
+// --- the control socket (one JSON line each way) ---------------------------
+
+std::optional<json> control(const std::string& sock_path, const json& request) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return std::nullopt;
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", sock_path.c_str());
+  std::optional<json> result;
+  std::string line = request.dump() + "\n";
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size())) {
+    std::string in;
+    char buf[65536];
+    ssize_t n;
+    while (in.find('\n') == std::string::npos && (n = read(fd, buf, sizeof buf)) > 0)
+      in.append(buf, static_cast<std::size_t>(n));
+    json j = json::parse(in.substr(0, in.find('\n')), nullptr, false);
+    if (!j.is_discarded()) result = j;
+  }
+  close(fd);
+  return result;
+}
+
 // --- running the daemon -----------------------------------------------------
 
 struct RunResult {
@@ -366,6 +390,75 @@ TEST_F(DaemonPcap, ARestartWithoutPolicyRestoresTheStateFile) {
   RunResult r = d.terminate();
   EXPECT_EQ(r.exit_code, 0) << r.log;
   EXPECT_EQ(read_pcap(dir_ + "/vnic0.out.pcap").size(), 1u);
+}
+
+// Policy updates while frames stream in: the uplink replays allowed frames
+// forever (infinite_rx), vNIC ports are net_null sinks, and the control
+// socket applies a stream of edits -- to an unrelated job, to the very job the
+// frames belong to (a peer added), and the whole document again. Not one
+// frame may drop: every burst is judged wholly by an old or a new policy that
+// both allow it, and no worker pauses.
+TEST_F(DaemonPcap, PolicyUpdatesUnderTrafficLoseNoAllowedFrame) {
+  write_pcap(dir_ + "/allowed.pcap", {from_uplink(kARemoteIp, kA0Ip, 0),
+                                      from_uplink(kARemoteIp, kA1Ip, 1),
+                                      from_uplink("8.8.8.8", kB0Ip, 2)});
+  std::vector<std::string> a;
+  a.insert(a.end(), {"--port", "uplink0=net_pcap_up,rx_pcap=" + dir_ + "/allowed.pcap,infinite_rx=1:uplink"});
+  int k = 0;
+  for (const char* p : {"agent0", "vnic0", "vnic1", "vnic2", "vnic3"})
+    a.insert(a.end(), {"--port", std::string(p) + "=net_null" + std::to_string(k++) + ",no-rx=1:" +
+                                     (std::string(p) == "agent0" ? "agent" : "vnic")});
+  a.insert(a.end(), {"--workers", "1", "--socket", socket_path(), "--state", dir_ + "/state.json",
+                     "--policy", dir_ + "/policy.json"});
+  Daemon d(dir_, a);
+  ASSERT_TRUE(d.wait_stats([](const json& s) { return s.value("rx_frames", 0u) >= 10000; }))
+      << d.log();
+
+  auto got = control(socket_path(), {{"op", "policy.get"}});
+  ASSERT_TRUE(got && (*got)["ok"] == true) << (got ? got->dump() : "no reply");
+  json policy = (*got)["policy"];
+  json train_a;
+  for (const auto& j : policy["jobs"])
+    if (j["id"] == "train-a") train_a = j;
+  ASSERT_FALSE(train_a.is_null());
+
+  uint64_t gen = (*got)["generation"].get<uint64_t>();
+  for (int i = 0; i < 30; ++i) {
+    json req;
+    switch (i % 3) {
+      case 0:
+        req = {{"op", "job.upsert"},
+               {"job", {{"id", "train-d"}, {"isolated", true},
+                        {"peers", {"10.4.0." + std::to_string(i + 1)}}}}};
+        break;
+      case 1: {
+        json j = train_a;
+        j["peers"].push_back("10.1.9." + std::to_string(i + 1));
+        req = {{"op", "job.upsert"}, {"job", j}};
+        break;
+      }
+      default:
+        req = {{"op", "policy.apply"}, {"policy", policy}};
+    }
+    auto r = control(socket_path(), req);
+    ASSERT_TRUE(r && (*r)["ok"] == true) << req.dump() << " -> " << (r ? r->dump() : "no reply");
+    EXPECT_EQ((*r)["generation"].get<uint64_t>(), ++gen);
+    std::this_thread::sleep_for(10ms);  // let bursts run between updates
+  }
+  auto pol = telemetry(d.telemetry_path(), "/isoswitch/policy");
+  ASSERT_TRUE(pol);
+  EXPECT_EQ((*pol)["generation"].get<uint64_t>(), gen);
+  EXPECT_GE((*pol)["publishes"].get<uint64_t>(), 31u);
+
+  // Let more frames through the last policy, then look at the counters.
+  uint64_t seen = telemetry(d.telemetry_path(), "/isoswitch/stats")->value("rx_frames", 0u);
+  auto s = d.wait_stats([&](const json& j) { return j.value("rx_frames", 0u) >= seen + 10000; });
+  ASSERT_TRUE(s) << d.log();
+  EXPECT_EQ((*s)["drops"], 0) << s->dump();
+  EXPECT_EQ((*s)["tx_dropped"], 0) << s->dump();
+  EXPECT_GT((*s)["tx_frames"].get<uint64_t>(), 20000u);
+  RunResult r = d.terminate();
+  EXPECT_EQ(r.exit_code, 0) << r.log;
 }
 
 TEST_F(DaemonPcap, ABadPolicyRefusesToStart) {
