@@ -456,8 +456,9 @@ class Suite:
 # has these reasons: IPv6 is off everywhere, containers send no tagged/LLDP frames).
 ABSOLUTE_EXACT = [
     ("vnic0", "ipv6_disabled"), ("vnic0", "vlan_from_vnic"), ("vnic0", "unsupported"),
-    ("vnic0", "bcast_mcast"), ("vnic2", "forbidden_dst"), ("agent0", "agent_to_container"),
-    ("agent0", "no_route"),
+    ("vnic0", "bcast_mcast"), ("vnic2", "forbidden_dst"), ("vnic2", "not_peer"),
+    ("agent0", "agent_to_container"), ("agent0", "no_route"), ("uplink0", "spoofed_src"),
+    ("uplink0", "unknown_vlan"), ("uplink0", "not_peer_inbound"),
 ]
 
 CASES = [
@@ -516,6 +517,10 @@ def main():
                 getattr(suite, "case_" + name)()
                 passed.append(name)
                 print(f"ok   {name} ({time.monotonic() - t0:.1f}s)", flush=True)
+            except SystemExit:
+                failed.append(name)
+                print(f"FAIL {name}: interrupted (SIGTERM/timeout); tearing down", flush=True)
+                raise
             except Exception as e:  # noqa: BLE001 - a failed case must not stop the suite
                 failed.append(name)
                 print(f"FAIL {name} ({time.monotonic() - t0:.1f}s): {e}", flush=True)
