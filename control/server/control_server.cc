@@ -32,6 +32,9 @@ constexpr std::size_t kOutHighWater = 256 * 1024;
 constexpr int kMaxAcceptsPerRound = 64;
 // A client being closed after an error gets this long to read our reply.
 constexpr int kLingerMs = 1000;
+// Refused or failed connections lingering beyond max_clients; past this,
+// refusals close at once (a flood must not exhaust file descriptors).
+constexpr std::size_t kMaxLingering = 64;
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
@@ -117,6 +120,8 @@ struct ControlServer::Impl {
   void process_lines(Client& c);
   void answer(Client& c, std::string_view line);
   void refuse_and_close(Client& c, ErrorCode code, const std::string& message);
+  void refuse(UniqueFd fd, const PeerCred& peer, ErrorCode code, const std::string& message);
+  std::size_t active_clients() const;
   void flush(Client& c);
   void expire(Clock::time_point now);
   int poll_timeout(int timeout_ms, Clock::time_point now) const;
@@ -176,17 +181,13 @@ void ControlServer::Impl::accept_clients() {
                    "isoswitch: control: permission denied for pid %d uid %u gid %u\n",
                    static_cast<int>(peer->pid), static_cast<unsigned>(peer->uid),
                    static_cast<unsigned>(peer->gid));
-      send_now(fd.get(), error_reply_line(ErrorCode::kPermissionDenied,
-                                          "uid " + std::to_string(peer->uid) +
-                                              " may not use the control socket"));
-      ::shutdown(fd.get(), SHUT_RDWR);
+      refuse(std::move(fd), *peer, ErrorCode::kPermissionDenied,
+             "uid " + std::to_string(peer->uid) + " may not use the control socket");
       continue;
     }
-    if (clients.size() >= cfg.max_clients) {
-      send_now(fd.get(), error_reply_line(ErrorCode::kUnavailable,
-                                          "too many control clients (limit " +
-                                              std::to_string(cfg.max_clients) + ")"));
-      ::shutdown(fd.get(), SHUT_RDWR);
+    if (active_clients() >= cfg.max_clients) {
+      refuse(std::move(fd), *peer, ErrorCode::kUnavailable,
+             "too many control clients (limit " + std::to_string(cfg.max_clients) + ")");
       continue;
     }
     Client c;
@@ -195,6 +196,29 @@ void ControlServer::Impl::accept_clients() {
     c.deadline = Clock::now() + timeout();
     clients.push_back(std::move(c));
   }
+}
+
+std::size_t ControlServer::Impl::active_clients() const {
+  return static_cast<std::size_t>(
+      std::count_if(clients.begin(), clients.end(), [](const Client& c) { return !c.closing; }));
+}
+
+void ControlServer::Impl::refuse(UniqueFd fd, const PeerCred& peer, ErrorCode code,
+                                 const std::string& message) {
+  if (clients.size() >= cfg.max_clients + kMaxLingering) {
+    // Flooded: no room to linger, so best effort and close at once.
+    send_now(fd.get(), error_reply_line(code, message));
+    ::shutdown(fd.get(), SHUT_RDWR);
+    return;
+  }
+  // Linger like any closing client: the peer may already have sent a
+  // request, and closing with it unread would reset the connection and
+  // could destroy the refusal before the peer reads it.
+  Client c;
+  c.fd = std::move(fd);
+  c.peer = peer;
+  refuse_and_close(c, code, message);
+  clients.push_back(std::move(c));
 }
 
 void ControlServer::Impl::refuse_and_close(Client& c, ErrorCode code, const std::string& message) {
