@@ -55,8 +55,10 @@ def do_recv(a):
             pending += data
             n = len(pending) // RECORD
             if n and summary["mismatch_at"] is None:
-                if pending[: n * RECORD] != expected(next_record, n):
-                    summary["mismatch_at"] = next_record * RECORD
+                want = expected(next_record, n)
+                if pending[: n * RECORD] != want:
+                    first = next(i for i in range(n * RECORD) if pending[i] != want[i])
+                    summary["mismatch_at"] = next_record * RECORD + first
             pending = pending[n * RECORD:]
             next_record += n
         if pending and summary["mismatch_at"] is None:

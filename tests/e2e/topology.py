@@ -64,6 +64,10 @@ UNDERLAY_IP = "192.0.2.1"
 REMOTE_PEER_IP = "10.1.1.21"            # a train-a container on "another host"
 SPARE_REMOTE_IP = "10.1.1.22"           # becomes a peer during the policy tests
 
+# train-c's containers also carry IPv6 (E10: ND for peers answered, unicast
+# forwarded); every other container has IPv6 off (its v6 frames: ipv6_disabled).
+IPV6 = {"c-0": "fd00:3::7", "c-1": "fd00:3::8"}
+
 # name, port, mac, ip, job
 VNICS = [
     ("a-0", "vnic0", "02:00:00:01:00:11", "10.1.0.11", "train-a"),
@@ -91,9 +95,11 @@ def base_policy():
              "vpc": {"vlan": VPC_VLAN, "gateway_mac": VPC_GW_MAC, "agent_ip": VPC_AGENT_IP,
                      "prefixes": ["52.216.0.0/15", "3.5.0.0/16"]}},
             {"id": "infer-b", "isolated": False, "peers": ["10.2.0.5"]},
-            {"id": "train-c", "isolated": True, "peers": ["10.3.0.7", "10.3.0.8"]},
+            {"id": "train-c", "isolated": True,
+             "peers": ["10.3.0.7", "10.3.0.8", IPV6["c-0"], IPV6["c-1"]]},
         ],
-        "vnics": [{"id": i, "port": p, "mac": m, "ip": ip, "job": j}
+        "vnics": [dict({"id": i, "port": p, "mac": m, "ip": ip, "job": j},
+                       **({"ipv6": IPV6[i]} if i in IPV6 else {}))
                   for (i, p, m, ip, j) in VNICS],
     }
 
@@ -190,6 +196,15 @@ class Topology:
             self._endpoint(self.vnic_ns(vid), mac, [f"{ip}/32"],
                            [f"{peer_net[job]} dev eth0",
                             f"default via {GATEWAY_IP} dev eth0 onlink"])
+            if vid in IPV6:
+                # Only the configured address: no link-local, no DAD, no RS, so
+                # the ND the switch sees is the NS for a peer.
+                nssh(self.vnic_ns(vid),
+                     "sysctl -qw net.ipv6.conf.eth0.addr_gen_mode=1 "
+                     "net.ipv6.conf.eth0.accept_dad=0 net.ipv6.conf.eth0.accept_ra=0 "
+                     "net.ipv6.conf.eth0.router_solicitations=0 "
+                     "net.ipv6.conf.eth0.disable_ipv6=0; "
+                     f"ip -6 addr add {IPV6[vid]}/64 dev eth0 nodad")
 
         # Underlay: next hop, remote peer, internet, public S3, metadata, DNS.
         # Container subnets and the agent are reached through the switch (its
@@ -250,26 +265,46 @@ class Topology:
                     "--vid", str(VPC_VLAN), "--stats", self.tagger_stats])
 
     def spawn(self, name, ns, argv):
-        self.procs[name] = netns.spawn(ns, argv, os.path.join(self.work, f"{name}.log"))
+        log = os.path.join(self.work, f"{name}.log")
+        if os.path.exists(log):  # a restarted process keeps its earlier log
+            os.replace(log, log + f".{int(time.time() * 1000)}")
+        self.procs[name] = netns.spawn(ns, argv, log)
         return self.procs[name]
 
+    def stop_daemon(self, timeout=20.0):
+        """SIGTERM; returns the exit status (the daemon must exit 0)."""
+        p = self.daemon
+        p.terminate()
+        try:
+            return p.wait(timeout=timeout)
+        except Exception:  # noqa: BLE001 - escalate, then report
+            netns.stop(p)
+            return None
+
     # ---- the switch -----------------------------------------------------
-    def daemon_argv(self):
+    def daemon_argv(self, with_policy=True):
         ports = [("uplink0", "upl", "uplink"), ("agent0", "ag", "agent")]
         ports += [(p, f"v{n}", "vnic") for n, (_i, p, *_r) in enumerate(VNICS)]
         argv = [self.isoswitchd]
         for n, (name, ifn, role) in enumerate(ports):
             argv += ["--port", f"{name}=net_af_packet{n},iface={ifn}:{role}"]
-        argv += ["--workers", "1", "--socket", self.socket, "--state", self.state,
-                 "--policy", self.policy_file, "--mtu", "1500", "--",
+        argv += ["--workers", "1", "--socket", self.socket, "--state", self.state]
+        if with_policy:
+            argv += ["--policy", self.policy_file]
+        argv += ["--mtu", "1500", "--",
                  "--no-huge", "-m", "256", "--no-pci", f"--file-prefix={self.file_prefix}",
                  "-l", "0-1", "--log-level=4"]
         return argv
 
-    def start_daemon(self, timeout=45.0):
+    def start_daemon(self, with_policy=True, timeout=45.0):
+        """Starts isoswitchd and waits until its control socket answers.
+
+        Without a policy (and no state file yet) it must come up fail-closed;
+        the suite then applies the document over the socket.
+        """
         with open(self.policy_file, "w") as f:
             json.dump(base_policy(), f, indent=1)
-        self.daemon = self.spawn("isoswitchd", self.sw, self.daemon_argv())
+        self.daemon = self.spawn("isoswitchd", self.sw, self.daemon_argv(with_policy))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.daemon.poll() is not None:
