@@ -13,21 +13,18 @@ namespace {
 
 po::options_description describe() {
   po::options_description d("Options");
-  d.add_options()
-      ("help,h", "print this help and exit")
-      ("version", "print the version and exit")
-      ("policy", po::value<std::string>(), "policy document (the daemon's JSON format)")
-      ("in", po::value<std::vector<std::string>>(),
-       "PORT=FILE: frames received on the policy's port PORT, from a pcap/pcapng file "
-       "(repeatable; each port at most once)")
-      ("out-dir", po::value<std::string>(),
-       "directory for <port>.pcap (one per port of the policy) and verdicts.jsonl; "
-       "created when missing")
-      ("json", "print the summary as JSON instead of a table")
-      ("mtu", po::value<unsigned>()->default_value(1500),
-       "port MTU: frames longer than MTU+18 bytes drop as too_long")
-      ("eal", po::value<std::vector<std::string>>(),
-       "extra DPDK EAL arguments, whitespace-separated (repeatable)");
+  d.add_options()("help,h", "print this help and exit")("version", "print the version and exit")(
+      "policy", po::value<std::string>(), "policy document (the daemon's JSON format)")(
+      "in", po::value<std::vector<std::string>>(),
+      "PORT=FILE: frames received on the policy's port PORT, from a pcap/pcapng file "
+      "(repeatable; each port at most once)")(
+      "out-dir", po::value<std::string>(),
+      "directory for <port>.pcap (one per port of the policy) and verdicts.jsonl; "
+      "created when missing")("json", "print the summary as JSON instead of a table")(
+      "mtu", po::value<unsigned>()->default_value(1500),
+      "port MTU: frames longer than MTU+18 bytes drop as too_long")(
+      "eal", po::value<std::vector<std::string>>(),
+      "extra DPDK EAL arguments, whitespace-separated (repeatable)");
   return d;
 }
 
@@ -76,7 +73,8 @@ Result<Options> parse_options(int argc, const char* const* argv) {
   if (o.help || o.version) return o;
 
   if (!vm.count("policy")) return make_error(ErrorCode::kInvalidArgument, "--policy is required");
-  if (!vm.count("in")) return make_error(ErrorCode::kInvalidArgument, "at least one --in PORT=FILE is required");
+  if (!vm.count("in"))
+    return make_error(ErrorCode::kInvalidArgument, "at least one --in PORT=FILE is required");
   if (!vm.count("out-dir")) return make_error(ErrorCode::kInvalidArgument, "--out-dir is required");
   o.policy_path = vm["policy"].as<std::string>();
   o.out_dir = vm["out-dir"].as<std::string>();
@@ -84,9 +82,9 @@ Result<Options> parse_options(int argc, const char* const* argv) {
 
   unsigned mtu = vm["mtu"].as<unsigned>();
   if (mtu < kMinMtu || mtu > kMaxMtu)
-    return make_error(ErrorCode::kInvalidArgument, "--mtu " + std::to_string(mtu) +
-                                                       ": must be within " + std::to_string(kMinMtu) +
-                                                       ".." + std::to_string(kMaxMtu));
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--mtu " + std::to_string(mtu) + ": must be within " +
+                          std::to_string(kMinMtu) + ".." + std::to_string(kMaxMtu));
   o.mtu = static_cast<uint16_t>(mtu);
 
   std::set<std::string> seen;

@@ -15,8 +15,8 @@
 
 namespace isoswitch::replay {
 
-inline constexpr uint16_t kMinMtu = 68;     // RFC 791's smallest
-inline constexpr uint16_t kMaxMtu = 9600;   // the largest jumbo MTU in common use
+inline constexpr uint16_t kMinMtu = 68;    // RFC 791's smallest
+inline constexpr uint16_t kMaxMtu = 9600;  // the largest jumbo MTU in common use
 
 struct InputSpec {
   std::string port;  // a port name of the policy

@@ -2,10 +2,10 @@
 
 #include <pcap/pcap.h>
 
+#include <sys/stat.h>
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <sys/stat.h>
 
 namespace isoswitch::replay {
 namespace {
@@ -24,19 +24,21 @@ Result<Capture> read_capture(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0)
     return make_error(errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
                       path + ": " + std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) return make_error(ErrorCode::kInvalidArgument, path + ": is a directory");
+  if (S_ISDIR(st.st_mode))
+    return make_error(ErrorCode::kInvalidArgument, path + ": is a directory");
 
   char errbuf[PCAP_ERRBUF_SIZE] = {};
-  PcapPtr p(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO,
-                                                    errbuf));
-  if (!p) return make_error(ErrorCode::kInvalidArgument, path + ": not a readable capture: " + errbuf);
+  PcapPtr p(
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf));
+  if (!p)
+    return make_error(ErrorCode::kInvalidArgument, path + ": not a readable capture: " + errbuf);
 
   int dlt = pcap_datalink(p.get());
   if (dlt != DLT_EN10MB) {
     const char* name = pcap_datalink_val_to_name(dlt);
-    return make_error(ErrorCode::kInvalidArgument,
-                      path + ": link type " + (name ? name : std::to_string(dlt)) +
-                          " is not Ethernet (DLT_EN10MB)");
+    return make_error(ErrorCode::kInvalidArgument, path + ": link type " +
+                                                       (name ? name : std::to_string(dlt)) +
+                                                       " is not Ethernet (DLT_EN10MB)");
   }
 
   Capture cap;
@@ -58,9 +60,9 @@ Result<Capture> read_capture(const std::string& path) {
     int rc = pcap_next_ex(p.get(), &hdr, &bytes);
     if (rc == PCAP_ERROR_BREAK) break;  // end of file
     if (rc != 1)
-      return make_error(ErrorCode::kInvalidArgument,
-                        path + ": corrupt capture after frame " + std::to_string(cap.frames.size()) +
-                            ": " + pcap_geterr(p.get()));
+      return make_error(ErrorCode::kInvalidArgument, path + ": corrupt capture after frame " +
+                                                         std::to_string(cap.frames.size()) + ": " +
+                                                         pcap_geterr(p.get()));
     FrameRef f;
     f.ts_ns = static_cast<uint64_t>(hdr->ts.tv_sec) * 1000000000ull +
               static_cast<uint64_t>(hdr->ts.tv_usec);  // nanoseconds: precision NANO

@@ -29,7 +29,7 @@ struct Capture {
   bool nanosecond = false;  // the file itself stores nanoseconds
   std::vector<uint8_t> data;
   std::vector<FrameRef> frames;
-  uint64_t truncated = 0;   // frames with len < orig_len
+  uint64_t truncated = 0;  // frames with len < orig_len
 
   const uint8_t* bytes(const FrameRef& f) const noexcept { return data.data() + f.offset; }
 };

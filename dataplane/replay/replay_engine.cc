@@ -94,7 +94,8 @@ Result<Summary> run_pipeline(const Snapshot* snap, const PortTable& ports,
         return make_error(ErrorCode::kInternal, "the pipeline replied to " + in.port + " frame " +
                                                     std::to_string(index) + " on another port");
       summary.inputs[b.input].counts.add(v, act.reason[k]);
-      if (auto r = out.verdict(in, index, v, act.reason[k], outp); !r) return std::unexpected(r.error());
+      if (auto r = out.verdict(in, index, v, act.reason[k], outp); !r)
+        return std::unexpected(r.error());
       if (v == Verdict::kDrop) continue;
 
       rte_mbuf* m = mb.m[k];

@@ -27,7 +27,7 @@
 namespace isoswitch::replay {
 
 struct ReplayInput {
-  std::string port;        // port name
+  std::string port;  // port name
   uint16_t port_index = kNoPort;
   const Capture* capture = nullptr;
 };

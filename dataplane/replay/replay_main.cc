@@ -39,7 +39,9 @@ int fail(int code, const std::string& msg) {
 }
 
 // The control socket's error form: "<code>: <message>".
-std::string describe(const Error& e) { return std::string(error_code_name(e.code)) + ": " + e.message; }
+std::string describe(const Error& e) {
+  return std::string(error_code_name(e.code)) + ": " + e.message;
+}
 
 // A port name becomes a file name in the out dir: refuse anything that could
 // escape it or hide the file.
@@ -61,10 +63,16 @@ Result<std::string> read_file(const std::string& path) {
 class Eal {
  public:
   static Result<std::unique_ptr<Eal>> init(const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {
-        kProg,  "--no-huge", "-m", "256", "--no-pci",
-        "--file-prefix=isoswitch-replay-" + std::to_string(::getpid()),
-        "--no-telemetry", "-l", "0", "--log-level=3"};
+    std::vector<std::string> args = {kProg,
+                                     "--no-huge",
+                                     "-m",
+                                     "256",
+                                     "--no-pci",
+                                     "--file-prefix=isoswitch-replay-" + std::to_string(::getpid()),
+                                     "--no-telemetry",
+                                     "-l",
+                                     "0",
+                                     "--log-level=3"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -101,8 +109,8 @@ class FileOutput final : public EngineOutput {
                                     out_port < ports_.size() ? ports_.ports[out_port].name : "");
     line += '\n';
     if (std::fwrite(line.data(), 1, line.size(), verdicts_) != line.size())
-      return make_error(ErrorCode::kIo, std::string("verdicts.jsonl: write failed: ") +
-                                            std::strerror(errno));
+      return make_error(ErrorCode::kIo,
+                        std::string("verdicts.jsonl: write failed: ") + std::strerror(errno));
     return {};
   }
 
@@ -115,8 +123,8 @@ class FileOutput final : public EngineOutput {
       if (auto r = p.close(); !r) return r;
     bool bad = std::ferror(verdicts_) != 0;
     if (std::fclose(std::exchange(verdicts_, nullptr)) != 0 || bad)
-      return make_error(ErrorCode::kIo, std::string("verdicts.jsonl: write failed: ") +
-                                            std::strerror(errno));
+      return make_error(ErrorCode::kIo,
+                        std::string("verdicts.jsonl: write failed: ") + std::strerror(errno));
     return {};
   }
 
@@ -151,14 +159,16 @@ int replay_main(int argc, char** argv) {
   auto text = read_file(opts->policy_path);
   if (!text) return fail(kExitBadInput, "--policy " + text.error().message);
   auto doc = ctl::parse_policy(*text);
-  if (!doc) return fail(kExitBadInput, "--policy " + opts->policy_path + ": " + describe(doc.error()));
+  if (!doc)
+    return fail(kExitBadInput, "--policy " + opts->policy_path + ": " + describe(doc.error()));
   const PortTable ports = ctl::port_table_from_policy(*doc);
   for (const auto& p : ports.ports)
     if (!safe_file_name(p.name))
       return fail(kExitBadInput, "--policy " + opts->policy_path + ": port name \"" + p.name +
                                      "\" cannot name a file in the out dir");
   auto snap = ctl::compile(*doc, ports, {.generation = 1, .mtu = opts->mtu});
-  if (!snap) return fail(kExitBadInput, "--policy " + opts->policy_path + ": " + describe(snap.error()));
+  if (!snap)
+    return fail(kExitBadInput, "--policy " + opts->policy_path + ": " + describe(snap.error()));
 
   std::vector<Capture> captures;
   captures.reserve(opts->inputs.size());
@@ -168,7 +178,8 @@ int replay_main(int argc, char** argv) {
     uint16_t idx = ports.find(spec.port);
     if (idx == kNoPort)
       return fail(kExitBadInput, "--in " + spec.port + "=" + spec.path + ": unknown port \"" +
-                                     spec.port + "\" (the policy's ports: " + port_list(ports) + ")");
+                                     spec.port + "\" (the policy's ports: " + port_list(ports) +
+                                     ")");
     auto cap = read_capture(spec.path);
     if (!cap) return fail(kExitBadInput, "--in " + spec.port + "=" + cap.error().message);
     if (cap->truncated)
@@ -199,7 +210,8 @@ int replay_main(int argc, char** argv) {
   std::unique_ptr<rte_mempool, PoolFree> pool(rte_pktmbuf_pool_create(
       "replay_pool", 1023, 0, 0, replay_data_room(opts->mtu), SOCKET_ID_ANY));
   if (!pool)
-    return fail(kExitInternal, std::string("cannot create the mbuf pool: ") + rte_strerror(rte_errno));
+    return fail(kExitInternal,
+                std::string("cannot create the mbuf pool: ") + rte_strerror(rte_errno));
 
   // 3. The run.
   std::vector<PortCounters> counters(ports.size());

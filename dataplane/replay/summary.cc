@@ -8,8 +8,12 @@ namespace isoswitch::replay {
 void VerdictCounts::add(Verdict v, DropReason r) noexcept {
   ++frames;
   switch (v) {
-    case Verdict::kForward: ++forward; break;
-    case Verdict::kReply: ++reply; break;
+    case Verdict::kForward:
+      ++forward;
+      break;
+    case Verdict::kReply:
+      ++reply;
+      break;
     case Verdict::kDrop:
       ++drop;
       ++reasons[static_cast<std::size_t>(r)];
@@ -38,8 +42,11 @@ nlohmann::json counts_json(const VerdictCounts& c) {
   nlohmann::json reasons = nlohmann::json::object();
   for (std::size_t i = 0; i < kNumDropReasons; ++i)
     if (c.reasons[i]) reasons[std::string(kDropReasonNames[i])] = c.reasons[i];
-  return {{"frames", c.frames}, {"forward", c.forward}, {"reply", c.reply},
-          {"drop", c.drop},     {"reasons", reasons}};
+  return {{"frames", c.frames},
+          {"forward", c.forward},
+          {"reply", c.reply},
+          {"drop", c.drop},
+          {"reasons", reasons}};
 }
 
 }  // namespace

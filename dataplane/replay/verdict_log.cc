@@ -7,7 +7,9 @@ namespace {
 
 // Port names come from the policy and may hold any character: let the JSON
 // library escape them.
-std::string quoted(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+std::string quoted(std::string_view s) {
+  return nlohmann::json(std::string(s)).dump();
+}
 
 }  // namespace
 

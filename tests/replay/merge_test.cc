@@ -65,7 +65,9 @@ TEST(Bursts, NeverSpanTwoInputs) {
   EXPECT_EQ(next, order.size());
 }
 
-TEST(Bursts, EmptyOrderHasNoBursts) { EXPECT_TRUE(form_bursts({}, 32).empty()); }
+TEST(Bursts, EmptyOrderHasNoBursts) {
+  EXPECT_TRUE(form_bursts({}, 32).empty());
+}
 
 }  // namespace
 }  // namespace isoswitch::replay

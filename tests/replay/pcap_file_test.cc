@@ -91,8 +91,8 @@ TEST(PcapRoundTrip, EmptyCaptureHasNoFrames) {
 TEST(PcapRoundTrip, SnaplenCutFramesAreCounted) {
   TempDir d;
   // Header, then one record whose caplen (4) < len (100).
-  std::vector<uint8_t> b = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                            4,    0,    0,    0,    1, 0, 0, 0};
+  std::vector<uint8_t> b = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+                            0,    0,    0,    0,    4, 0, 0, 0, 1, 0, 0, 0};
   uint32_t rec[4] = {1, 0, 4, 100};
   b.insert(b.end(), reinterpret_cast<uint8_t*>(rec), reinterpret_cast<uint8_t*>(rec) + 16);
   b.insert(b.end(), {9, 9, 9, 9});
@@ -147,8 +147,8 @@ TEST(PcapErrors, TruncatedFileIsCorrupt) {
 TEST(PcapErrors, NonEthernetLinkTypeIsRejected) {
   TempDir d;
   // Classic header with link type 101 (LINKTYPE_RAW, raw IP).
-  std::vector<uint8_t> b = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                            0,    0,    4,    0,    101, 0, 0, 0};
+  std::vector<uint8_t> b = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0,   0, 0, 0,
+                            0,    0,    0,    0,    0, 0, 4, 0, 101, 0, 0, 0};
   write_bytes(d.file("raw.pcap"), b);
   auto c = read_capture(d.file("raw.pcap"));
   ASSERT_FALSE(c);

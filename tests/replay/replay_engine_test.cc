@@ -56,8 +56,8 @@ class MemoryOutput final : public EngineOutput {
 };
 
 void add(Capture& c, uint64_t ts, const Bytes& f) {
-  c.frames.push_back({ts, c.data.size(), static_cast<uint32_t>(f.size()),
-                      static_cast<uint32_t>(f.size())});
+  c.frames.push_back(
+      {ts, c.data.size(), static_cast<uint32_t>(f.size()), static_cast<uint32_t>(f.size())});
   c.data.insert(c.data.end(), f.begin(), f.end());
 }
 
