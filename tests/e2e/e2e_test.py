@@ -16,6 +16,7 @@ import copy
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 import traceback
@@ -399,6 +400,63 @@ class Suite:
         self.apply_job(job)
         check(ping(b0, T.INTERNET_IP, count=1, wait=2) == 1, "b-0 -> internet after un-isolating")
 
+    def _flow_across_update(self, isolated):
+        """100 pps of pings b0 -> internet while infer-b's `isolated` flips.
+
+        Every echo request is judged wholly by one policy, so each one is
+        accounted for exactly: answered (allowed both ways), or dropped as
+        `not_peer` on b-0's port (isolated at egress), or its reply dropped as
+        `not_peer_inbound` on the uplink (isolated when the reply came back).
+        Nothing may vanish, and no reply may arrive after the update returned
+        when the update isolates.
+        """
+        b0 = self.ns("b-0")
+        s0 = self.t.stats()
+        log = os.path.join(self.t.work, "flow-ping.log")
+        with open(log, "w") as out:
+            p = subprocess.Popen(
+                netns.ns_argv(b0, ["ping", "-n", "-D", "-i", "0.01", "-c", "150", "-W", "1",
+                                   T.INTERNET_IP]), stdout=out, stderr=out)
+        try:
+            time.sleep(0.6)
+            job = self.job("infer-b")
+            job["isolated"] = isolated
+            self.apply_job(job)
+            returned = time.time()
+            p.wait(timeout=20)
+        finally:
+            netns.stop(p)
+        time.sleep(0.4)
+        s1 = self.t.stats()
+        text = open(log).read()
+        summary = next((ln for ln in text.splitlines() if " received" in ln), "")
+        check(summary, f"ping output not understood: {text[-300:]}")
+        sent = int(summary.split()[0])
+        got = int(summary.split(",")[1].split()[0])
+        reply_ts = [float(ln[1:ln.index("]")]) for ln in text.splitlines()
+                    if ln.startswith("[") and "bytes from" in ln]
+        egress = drops(s1, "vnic2").get("not_peer", 0) - drops(s0, "vnic2").get("not_peer", 0)
+        inbound = (drops(s1, "uplink0").get("not_peer_inbound", 0)
+                   - drops(s0, "uplink0").get("not_peer_inbound", 0))
+        print(f"    {'isolate' if isolated else 'open'}: {sent} sent, {got} answered, "
+              f"{egress} not_peer, {inbound} not_peer_inbound")
+        check(0 < got < sent, f"the update did not fall inside the flow ({got}/{sent})")
+        check(got + egress + inbound == sent,
+              f"{sent} requests = {got} answered + {egress} not_peer + {inbound} "
+              "not_peer_inbound does not add up: frames were lost or judged twice")
+        if isolated:
+            late = [t for t in reply_ts if t > returned + 0.3]
+            check(not late, f"{len(late)} replies arrived after the isolating update returned")
+        else:
+            check(inbound == 0, f"{inbound} replies refused after opening the job")
+        self.ledger[("vnic2", "not_peer")] = self.ledger.get(("vnic2", "not_peer"), 0) + egress
+        self.ledger[("uplink0", "not_peer_inbound")] = \
+            self.ledger.get(("uplink0", "not_peer_inbound"), 0) + inbound
+
+    def case_policy_update_mid_flow(self):
+        self._flow_across_update(isolated=True)
+        self._flow_across_update(isolated=False)
+
     def case_refused_update_keeps_policy(self):
         job = self.job("train-a")
         job["peers"].append("10.2.0.5")  # another job's container: invalid
@@ -513,7 +571,7 @@ CASES = [
     "isolated_arp_for_non_peer", "non_isolated_internet", "agent_vpc_download",
     "agent_default_route_download", "agent_never_reaches_containers", "inbound_to_isolated",
     "crafted_frames_exact_drops", "policy_add_peer", "policy_remove_vnic",
-    "policy_isolate_job", "refused_update_keeps_policy", "stream_during_100_updates",
+    "policy_isolate_job", "policy_update_mid_flow", "refused_update_keeps_policy", "stream_during_100_updates",
     "final_counters_match_ledger", "restart_keeps_policy",
 ]
 
