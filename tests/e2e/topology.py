@@ -22,7 +22,7 @@ the underlay and a VPC gateway behind VLAN 101 — all in network namespaces.
          eth0 [<p>-ul] underlay: next hop, remote peer,       eth0 [<p>-vpc]
               internet, S3 (public), metadata, DNS                 VPC gateway + S3 endpoint
 
-Addresses (see POLICY below): containers 10.x, gateway 169.254.1.1, underlay
+Addresses (see base_policy() below): containers 10.x, gateway 169.254.1.1, underlay
 192.0.2.0/24, internet 198.51.100.0/24, S3 52.216.8.1 (public copy in the
 underlay, VPC copy behind the tagger: different contents), VPC 172.31.5.0/24.
 
