@@ -20,7 +20,9 @@ std::string hex16(uint16_t v) {
 
 namespace {
 
-bool is_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t == 0x9100; }
+bool is_tpid(uint16_t t) {
+  return t == 0x8100 || t == 0x88a8 || t == 0x9100;
+}
 
 // Reads the VLAN tag(s) and the ethertype. False: an inline tag is cut short.
 bool read_l2(Pkt& p) {
@@ -56,11 +58,16 @@ Explanation explain(const PolicyDoc& doc, const PortTable& ports, const FrameIn&
     p.meta_tag = frame.vlan_stripped;
     p.tci = frame.vlan_tci;
     if (p.len > std::size_t{mtu} + 18)
-      return drop(DropReason::too_long, "P1", "frame of " + std::to_string(p.len) + " bytes exceeds MTU " + std::to_string(mtu) + " + 18 bytes of Ethernet header and tag");
+      return drop(DropReason::too_long, "P1",
+                  "frame of " + std::to_string(p.len) + " bytes exceeds MTU " +
+                      std::to_string(mtu) + " + 18 bytes of Ethernet header and tag");
     if (p.len < 14)
-      return drop(DropReason::malformed, "P2", "frame of " + std::to_string(p.len) + " bytes is shorter than an Ethernet header");
+      return drop(
+          DropReason::malformed, "P2",
+          "frame of " + std::to_string(p.len) + " bytes is shorter than an Ethernet header");
 
-    const PortDesc* port = frame.in_port < ports.ports.size() ? &ports.ports[frame.in_port] : nullptr;
+    const PortDesc* port =
+        frame.in_port < ports.ports.size() ? &ports.ports[frame.in_port] : nullptr;
     const std::string pname = port ? port->name : "#" + std::to_string(frame.in_port);
     const VnicDoc* vnic = nullptr;
     const JobDoc* job = nullptr;
@@ -68,30 +75,41 @@ Explanation explain(const PolicyDoc& doc, const PortTable& ports, const FrameIn&
     if (port != nullptr) {
       if (port->role == PortRole::kUplink && port->name == doc.host.uplink.port) {
         role = PortRole::kUplink;
-      } else if (port->role == PortRole::kAgent && doc.host.agent && port->name == doc.host.agent->port) {
+      } else if (port->role == PortRole::kAgent && doc.host.agent &&
+                 port->name == doc.host.agent->port) {
         role = PortRole::kAgent;
-      } else if (port->role == PortRole::kVnic && (vnic = vnic_on_port(doc, port->name)) != nullptr &&
+      } else if (port->role == PortRole::kVnic &&
+                 (vnic = vnic_on_port(doc, port->name)) != nullptr &&
                  (job = doc.find_job(vnic->job)) != nullptr) {
         role = PortRole::kVnic;
       }
     }
     if (role == PortRole::kNone)
-      return drop(DropReason::no_vnic, "P3", "port " + pname + " has no role in the policy (no vNIC bound to it, or not this policy's uplink/agent)");
+      return drop(DropReason::no_vnic, "P3",
+                  "port " + pname +
+                      " has no role in the policy (no vNIC bound to it, or not this policy's "
+                      "uplink/agent)");
 
     if (!read_l2(p))
-      return drop(DropReason::malformed, "P2", "frame of " + std::to_string(p.len) + " bytes is too short for its VLAN tag");
+      return drop(DropReason::malformed, "P2",
+                  "frame of " + std::to_string(p.len) + " bytes is too short for its VLAN tag");
 
     const Ctx c{doc, ports, p, frame.in_port};
     switch (role) {
-      case PortRole::kVnic: return judge_vnic(c, *vnic, *job);
-      case PortRole::kUplink: return judge_uplink(c);
-      case PortRole::kAgent: return judge_agent(c, *doc.host.agent);
-      case PortRole::kNone: break;
+      case PortRole::kVnic:
+        return judge_vnic(c, *vnic, *job);
+      case PortRole::kUplink:
+        return judge_uplink(c);
+      case PortRole::kAgent:
+        return judge_agent(c, *doc.host.agent);
+      case PortRole::kNone:
+        break;
     }
     return drop(DropReason::no_vnic, "P3", "port " + pname + " has no role in the policy");
   } catch (...) {
     // Only std::bad_alloc can get here (strings, vectors). Fail closed.
-    return drop(DropReason::no_route, "internal", "explain ran out of memory; the frame would be judged by the data plane");
+    return drop(DropReason::no_route, "internal",
+                "explain ran out of memory; the frame would be judged by the data plane");
   }
 }
 

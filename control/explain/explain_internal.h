@@ -24,13 +24,13 @@ namespace isoswitch::ctl::explain_detail {
 struct Pkt {
   const uint8_t* data = nullptr;
   std::size_t len = 0;
-  bool meta_tag = false;     // the tag arrived in mbuf metadata
-  bool inline_tag = false;   // an 802.1Q/802.1ad/0x9100 tag at offset 12
-  bool tagged = false;       // either of the two
-  bool qinq = false;         // two tags (metadata + inline, or two inline)
-  uint16_t tci = 0;          // the (outer) tag's TCI
-  uint16_t ethertype = 0;    // after at most one inline tag
-  std::size_t l3 = 14;       // 14, or 18 with an inline tag
+  bool meta_tag = false;    // the tag arrived in mbuf metadata
+  bool inline_tag = false;  // an 802.1Q/802.1ad/0x9100 tag at offset 12
+  bool tagged = false;      // either of the two
+  bool qinq = false;        // two tags (metadata + inline, or two inline)
+  uint16_t tci = 0;         // the (outer) tag's TCI
+  uint16_t ethertype = 0;   // after at most one inline tag
+  std::size_t l3 = 14;      // 14, or 18 with an inline tag
 
   uint8_t at(std::size_t i) const noexcept { return i < len ? data[i] : 0; }
   uint16_t be16(std::size_t i) const noexcept {
@@ -70,9 +70,9 @@ bool read_ipv4(const Pkt& p, Ip4& ip) noexcept;
 struct Ip6 {
   Ipv6Addr src, dst;
   uint16_t payload_len = 0;
-  bool icmp = false;         // next header 58 directly and >= 4 ICMPv6 bytes
+  bool icmp = false;  // next header 58 directly and >= 4 ICMPv6 bytes
   uint8_t icmp_type = 0;
-  Ipv6Addr ns_target;        // when icmp_type == 135
+  Ipv6Addr ns_target;  // when icmp_type == 135
 };
 // Also fails an NS (type 135) with fewer than 24 ICMPv6 bytes.
 bool read_ipv6(const Pkt& p, Ip6& ip) noexcept;
@@ -84,7 +84,7 @@ const VnicDoc* vnic_with_ip(const PolicyDoc& doc, Ipv4Addr ip);
 const VnicDoc* vnic_with_ip6(const PolicyDoc& doc, const Ipv6Addr& ip);
 bool job_has_peer(const JobDoc& j, Ipv4Addr ip);
 bool job_has_peer6(const JobDoc& j, const Ipv6Addr& ip);
-const JobDoc* job_of_container(const PolicyDoc& doc, Ipv4Addr ip);   // any job's peers
+const JobDoc* job_of_container(const PolicyDoc& doc, Ipv4Addr ip);  // any job's peers
 const JobDoc* job_of_container6(const PolicyDoc& doc, const Ipv6Addr& ip);
 const JobDoc* job_with_vpc_agent(const PolicyDoc& doc, Ipv4Addr ip);
 const JobDoc* job_with_vlan(const PolicyDoc& doc, uint16_t vid);
@@ -120,7 +120,9 @@ Explanation na_reply(const Ctx& c, const Ip6& ip, const MacAddr& answer, std::st
 std::string hex16(uint16_t v);
 
 // The egress port of a named policy port; kNoPort when the table lacks it.
-inline uint16_t port_index(const PortTable& t, const std::string& name) { return t.find(name); }
+inline uint16_t port_index(const PortTable& t, const std::string& name) {
+  return t.find(name);
+}
 
 // --- per-role judges (the tables of docs/rules.md) ---
 

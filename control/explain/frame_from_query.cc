@@ -17,7 +17,9 @@ void put32(std::vector<uint8_t>& b, uint32_t v) {
   put16(b, static_cast<uint16_t>(v >> 16));
   put16(b, static_cast<uint16_t>(v));
 }
-void put_bytes(std::vector<uint8_t>& b, const uint8_t* p, std::size_t n) { b.insert(b.end(), p, p + n); }
+void put_bytes(std::vector<uint8_t>& b, const uint8_t* p, std::size_t n) {
+  b.insert(b.end(), p, p + n);
+}
 void set16(std::vector<uint8_t>& b, std::size_t off, uint16_t v) {
   b[off] = static_cast<uint8_t>(v >> 8);
   b[off + 1] = static_cast<uint8_t>(v);
@@ -71,7 +73,9 @@ std::vector<uint8_t> l4(uint8_t proto, uint16_t dport) {
   return b;
 }
 
-std::size_t csum_offset(uint8_t proto) { return proto == 17 ? 6 : proto == 6 ? 16 : 2; }
+std::size_t csum_offset(uint8_t proto) {
+  return proto == 17 ? 6 : proto == 6 ? 16 : 2;
+}
 
 struct L2 {
   MacAddr dst, src;
@@ -131,16 +135,21 @@ std::vector<uint8_t> frame(const L2& l2, const Addr& src, const Addr& dst, const
 
 Result<std::vector<uint8_t>> frame_for_query(const PolicyDoc& doc, const ExplainQuery& q) {
   if (q.proto != "udp" && q.proto != "tcp" && q.proto != "icmp")
-    return make_error(ErrorCode::kInvalidArgument, "proto: \"" + q.proto + "\" is not one of udp, tcp, icmp");
-  if (q.dst.empty()) return make_error(ErrorCode::kInvalidArgument, "dst: a destination address is required");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "proto: \"" + q.proto + "\" is not one of udp, tcp, icmp");
+  if (q.dst.empty())
+    return make_error(ErrorCode::kInvalidArgument, "dst: a destination address is required");
   const auto dst = parse_addr(q.dst);
-  if (!dst) return make_error(ErrorCode::kInvalidArgument, "dst: \"" + q.dst + "\" is not an IPv4 or IPv6 address");
+  if (!dst)
+    return make_error(ErrorCode::kInvalidArgument,
+                      "dst: \"" + q.dst + "\" is not an IPv4 or IPv6 address");
   const bool v6 = std::holds_alternative<Ipv6Addr>(*dst);
   const MacAddr gw = doc.host.gateway_mac;
 
   if (!q.vnic.empty()) {
     const VnicDoc* v = doc.find_vnic(q.vnic);
-    if (v == nullptr) return make_error(ErrorCode::kNotFound, "vnic: no vNIC \"" + q.vnic + "\" in the policy");
+    if (v == nullptr)
+      return make_error(ErrorCode::kNotFound, "vnic: no vNIC \"" + q.vnic + "\" in the policy");
     Addr src = v6 ? Addr{v->ipv6.value_or(Ipv6Addr{})} : Addr{v->ip};
     return frame(L2{gw, v->mac, std::nullopt}, src, *dst, q.proto, q.dport);
   }
@@ -148,10 +157,14 @@ Result<std::vector<uint8_t>> frame_for_query(const PolicyDoc& doc, const Explain
   std::optional<Addr> src;
   if (!q.src.empty()) {
     src = parse_addr(q.src);
-    if (!src) return make_error(ErrorCode::kInvalidArgument, "src: \"" + q.src + "\" is not an IPv4 or IPv6 address");
+    if (!src)
+      return make_error(ErrorCode::kInvalidArgument,
+                        "src: \"" + q.src + "\" is not an IPv4 or IPv6 address");
   }
   if (q.from_port == "uplink") {
-    if (!src) return make_error(ErrorCode::kInvalidArgument, "src: a source address is required for a frame from the uplink");
+    if (!src)
+      return make_error(ErrorCode::kInvalidArgument,
+                        "src: a source address is required for a frame from the uplink");
     if (src->index() != dst->index())
       return make_error(ErrorCode::kInvalidArgument, "src and dst must both be IPv4 or both IPv6");
     L2 l2{doc.host.uplink.mac, doc.host.uplink.next_hop_mac, std::nullopt};
@@ -165,33 +178,41 @@ Result<std::vector<uint8_t>> frame_for_query(const PolicyDoc& doc, const Explain
     return frame(l2, *src, *dst, q.proto, q.dport);
   }
   if (q.from_port == "agent") {
-    if (!doc.host.agent) return make_error(ErrorCode::kNotFound, "from: the policy has no agent port");
+    if (!doc.host.agent)
+      return make_error(ErrorCode::kNotFound, "from: the policy has no agent port");
     if (!src) src = Addr{doc.host.agent->service_ip};
     if (src->index() != dst->index())
       return make_error(ErrorCode::kInvalidArgument, "src and dst must both be IPv4 or both IPv6");
     return frame(L2{gw, doc.host.agent->mac, std::nullopt}, *src, *dst, q.proto, q.dport);
   }
   if (q.from_port.empty())
-    return make_error(ErrorCode::kInvalidArgument, "give either a vNIC id or from = \"uplink\" | \"agent\"");
-  return make_error(ErrorCode::kInvalidArgument, "from: \"" + q.from_port + "\" is not one of uplink, agent");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "give either a vNIC id or from = \"uplink\" | \"agent\"");
+  return make_error(ErrorCode::kInvalidArgument,
+                    "from: \"" + q.from_port + "\" is not one of uplink, agent");
 }
 
-Result<uint16_t> port_for_query(const PolicyDoc& doc, const PortTable& ports, const ExplainQuery& q) {
+Result<uint16_t> port_for_query(const PolicyDoc& doc, const PortTable& ports,
+                                const ExplainQuery& q) {
   std::string name;
   if (!q.vnic.empty()) {
     const VnicDoc* v = doc.find_vnic(q.vnic);
-    if (v == nullptr) return make_error(ErrorCode::kNotFound, "vnic: no vNIC \"" + q.vnic + "\" in the policy");
+    if (v == nullptr)
+      return make_error(ErrorCode::kNotFound, "vnic: no vNIC \"" + q.vnic + "\" in the policy");
     name = v->port;
   } else if (q.from_port == "uplink") {
     name = doc.host.uplink.port;
   } else if (q.from_port == "agent") {
-    if (!doc.host.agent) return make_error(ErrorCode::kNotFound, "from: the policy has no agent port");
+    if (!doc.host.agent)
+      return make_error(ErrorCode::kNotFound, "from: the policy has no agent port");
     name = doc.host.agent->port;
   } else {
-    return make_error(ErrorCode::kInvalidArgument, "give either a vNIC id or from = \"uplink\" | \"agent\"");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "give either a vNIC id or from = \"uplink\" | \"agent\"");
   }
   const uint16_t i = ports.find(name);
-  if (i == kNoPort) return make_error(ErrorCode::kNotFound, "port \"" + name + "\" is not a port of this switch");
+  if (i == kNoPort)
+    return make_error(ErrorCode::kNotFound, "port \"" + name + "\" is not a port of this switch");
   return i;
 }
 

@@ -28,10 +28,10 @@
 namespace isoswitch::ctl {
 
 struct ExplainQuery {
-  std::string vnic;       // a vNIC id; when set, from_port and src are ignored
-  std::string from_port;  // "uplink" or "agent" when vnic is empty
-  std::string src;        // IPv4/IPv6 source for from_port (agent: defaults to service_ip)
-  std::string dst;        // IPv4 or IPv6 destination (required)
+  std::string vnic;           // a vNIC id; when set, from_port and src are ignored
+  std::string from_port;      // "uplink" or "agent" when vnic is empty
+  std::string src;            // IPv4/IPv6 source for from_port (agent: defaults to service_ip)
+  std::string dst;            // IPv4 or IPv6 destination (required)
   std::string proto = "udp";  // udp | tcp | icmp
   uint16_t dport = 0;
 };

@@ -15,8 +15,12 @@ void put32(std::vector<uint8_t>& b, uint32_t v) {
   put16(b, static_cast<uint16_t>(v >> 16));
   put16(b, static_cast<uint16_t>(v));
 }
-void put_mac(std::vector<uint8_t>& b, const MacAddr& m) { b.insert(b.end(), m.b.begin(), m.b.end()); }
-void put_ip6(std::vector<uint8_t>& b, const Ipv6Addr& a) { b.insert(b.end(), a.b.begin(), a.b.end()); }
+void put_mac(std::vector<uint8_t>& b, const MacAddr& m) {
+  b.insert(b.end(), m.b.begin(), m.b.end());
+}
+void put_ip6(std::vector<uint8_t>& b, const Ipv6Addr& a) {
+  b.insert(b.end(), a.b.begin(), a.b.end());
+}
 
 // RFC 1071 sum of 16-bit words (the caller folds and inverts).
 uint32_t sum16(const uint8_t* p, std::size_t n, uint32_t s) {
@@ -85,7 +89,7 @@ Explanation arp_reply(const Ctx& c, const Arp& a, const MacAddr& answer, bool ta
   put16(out, 0x0800);  // ptype IPv4
   out.push_back(6);
   out.push_back(4);
-  put16(out, 2);       // reply
+  put16(out, 2);  // reply
   put_mac(out, answer);
   put32(out, a.tpa.value);
   put_mac(out, a.sha);
@@ -109,10 +113,10 @@ Explanation na_reply(const Ctx& c, const Ip6& ip, const MacAddr& answer, std::st
   const std::size_t icmp = out.size();
   out.push_back(136);
   out.push_back(0);
-  put16(out, 0);             // checksum, below
-  put32(out, 0x60000000u);   // Solicited | Override
+  put16(out, 0);            // checksum, below
+  put32(out, 0x60000000u);  // Solicited | Override
   put_ip6(out, ip.ns_target);
-  out.push_back(2);          // target link-layer address
+  out.push_back(2);  // target link-layer address
   out.push_back(1);
   put_mac(out, answer);
   uint32_t s = sum16(out.data() + 22, 32, 0);  // pseudo-header: src and dst

@@ -70,9 +70,9 @@ bool is_ipv4_bcast_mcast(Ipv4Addr ip) {
 
 bool e8_forbidden(const PolicyDoc& doc, const JobDoc& j, Ipv4Addr dst) {
   const uint8_t first = static_cast<uint8_t>(dst.value >> 24);
-  if (first == 0 || first == 127) return true;       // 0/8, 127/8
-  if (kLinkLocal4.contains(dst)) return true;         // 169.254/16, metadata included
-  if ((dst.value >> 28) == 0xf) return true;          // 240/4
+  if (first == 0 || first == 127) return true;  // 0/8, 127/8
+  if (kLinkLocal4.contains(dst)) return true;   // 169.254/16, metadata included
+  if ((dst.value >> 28) == 0xf) return true;    // 240/4
   if (dst == doc.host.uplink.ip) return true;
   if (doc.host.gateway_ip && dst == *doc.host.gateway_ip) return true;
   if (doc.host.agent && dst == doc.host.agent->service_ip) return true;

@@ -46,16 +46,16 @@ std::string show(const Explanation& e) {
 testing::AssertionResult is_drop(const Explanation& e, DropReason why, const std::string& rule) {
   if (e.verdict != Verdict::kDrop || e.reason != why || e.rule != rule || e.out_port != kNoPort ||
       !e.out_frame.empty() || e.detail.empty())
-    return testing::AssertionFailure() << "want drop " << drop_reason_name(why) << " rule=" << rule
-                                       << "\n got " << show(e);
+    return testing::AssertionFailure()
+           << "want drop " << drop_reason_name(why) << " rule=" << rule << "\n got " << show(e);
   return testing::AssertionSuccess();
 }
 
 testing::AssertionResult is_forward(const Explanation& e, uint16_t port, const std::string& rule,
                                     const Bytes& bytes) {
   if (e.verdict != Verdict::kForward || e.out_port != port || e.rule != rule || e.detail.empty())
-    return testing::AssertionFailure() << "want forward to " << port << " rule=" << rule << "\n got "
-                                       << show(e);
+    return testing::AssertionFailure()
+           << "want forward to " << port << " rule=" << rule << "\n got " << show(e);
   if (e.out_frame != bytes)
     return testing::AssertionFailure() << "bytes differ; got\n"
                                        << hex_dump(e.out_frame) << "\nwant\n"
@@ -66,14 +66,25 @@ testing::AssertionResult is_forward(const Explanation& e, uint16_t port, const s
 #define EXPECT_DROP(e, why, id) EXPECT_TRUE(is_drop((e), DropReason::why, (id)))
 #define EXPECT_FORWARD(e, port, id, bytes) EXPECT_TRUE(is_forward((e), (port), (id), (bytes)))
 
-MacAddr M(const char* s) { return mac(s); }
-Ipv4Addr I(const char* s) { return ip4(s); }
-Ipv6Addr I6(const char* s) { return ip6(s); }
+MacAddr M(const char* s) {
+  return mac(s);
+}
+Ipv4Addr I(const char* s) {
+  return ip4(s);
+}
+Ipv6Addr I6(const char* s) {
+  return ip6(s);
+}
 
 // A UDP datagram from vNIC a-0 (correct MAC/IP) to `dst`.
 FrameBuilder from_a0(const char* dst) {
   FrameBuilder b;
-  b.eth(M(kGatewayMac), M(kA0Mac)).ipv4(I(kA0Ip), I(dst)).ttl(9).ip_id(77).udp(40000, 5000).payload({1, 2, 3, 4});
+  b.eth(M(kGatewayMac), M(kA0Mac))
+      .ipv4(I(kA0Ip), I(dst))
+      .ttl(9)
+      .ip_id(77)
+      .udp(40000, 5000)
+      .payload({1, 2, 3, 4});
   return b;
 }
 FrameBuilder from_b0(const char* dst) {
@@ -98,7 +109,10 @@ FrameBuilder v6_from_a0(const char* dst) {
 }
 FrameBuilder ns_from_a0(const char* src, const char* target) {
   FrameBuilder b;
-  b.eth(M("33:33:ff:00:00:12"), M(kA0Mac)).ipv6(I6(src), I6("ff02::1:ff00:12")).hop_limit(255).ns(I6(target), M(kA0Mac));
+  b.eth(M("33:33:ff:00:00:12"), M(kA0Mac))
+      .ipv6(I6(src), I6("ff02::1:ff00:12"))
+      .hop_limit(255)
+      .ns(I6(target), M(kA0Mac));
   return b;
 }
 
@@ -164,7 +178,8 @@ TEST(ExplainPort, P3PortWithoutRole) {
   // The table's uplink-role port is not the policy's uplink: no role.
   PolicyDoc e = standard_policy();
   e.host.uplink.port = "uplink7";
-  EXPECT_DROP(judge(kUplinkPort, from_uplink(kARemoteIp, kA0Ip).build(), false, 0, 1500, &e), no_vnic, "P3");
+  EXPECT_DROP(judge(kUplinkPort, from_uplink(kARemoteIp, kA0Ip).build(), false, 0, 1500, &e),
+              no_vnic, "P3");
   // A port the table gives no role, even if the policy binds a vNIC to its name.
   PortTable t = standard_ports();
   t.ports[kVnicA0Port].role = PortRole::kNone;
@@ -184,9 +199,11 @@ TEST(ExplainVnic, E1SpoofedSourceMac) {
 
 TEST(ExplainVnic, E1SpoofedSourceIp) {
   // a-0 claiming its peer a-1's address.
-  Bytes f = FrameBuilder().eth(M(kGatewayMac), M(kA0Mac)).ipv4(I(kA1Ip), I(kA1Ip)).udp(1, 2).build();
+  Bytes f =
+      FrameBuilder().eth(M(kGatewayMac), M(kA0Mac)).ipv4(I(kA1Ip), I(kA1Ip)).udp(1, 2).build();
   EXPECT_DROP(judge(kVnicA0Port, f), spoofed_src, "E1");
-  Bytes g = FrameBuilder().eth(M(kGatewayMac), M(kA0Mac)).ipv6(I6(kA1Ip6), I6(kA1Ip6)).udp(1, 2).build();
+  Bytes g =
+      FrameBuilder().eth(M(kGatewayMac), M(kA0Mac)).ipv6(I6(kA1Ip6), I6(kA1Ip6)).udp(1, 2).build();
   EXPECT_DROP(judge(kVnicA0Port, g), spoofed_src, "E1");
 }
 
@@ -196,7 +213,8 @@ TEST(ExplainVnic, E2AnyTagInlineOrMetadata) {
     EXPECT_DROP(judge(kVnicA0Port, f), vlan_from_vnic, "E2");
   }
   // VID 0 (priority tag) is still a tag.
-  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(from_a0(kA1Ip)).vlan(0x2000).build()), vlan_from_vnic, "E2");
+  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(from_a0(kA1Ip)).vlan(0x2000).build()), vlan_from_vnic,
+              "E2");
   // The same frame with the tag in metadata is judged the same.
   EXPECT_DROP(judge(kVnicA0Port, from_a0(kA1Ip).build(), true, 101), vlan_from_vnic, "E2");
   // QinQ from a container.
@@ -210,7 +228,11 @@ TEST(ExplainVnic, E2AnyTagInlineOrMetadata) {
 // ---- E3, E4 (ARP from a container) ------------------------------------------
 
 Bytes arp_req(const char* sha, const char* spa, const char* tpa, std::size_t pad = 0) {
-  return FrameBuilder().eth(kBroadcast, M(sha)).arp_request(M(sha), I(spa), I(tpa)).pad(pad).build();
+  return FrameBuilder()
+      .eth(kBroadcast, M(sha))
+      .arp_request(M(sha), I(spa), I(tpa))
+      .pad(pad)
+      .build();
 }
 
 void expect_arp_reply(const Explanation& e, uint16_t port, const char* rule, const char* answer,
@@ -235,8 +257,12 @@ TEST(ExplainVnic, E3aArpForPeerIsAnswered) {
   expect_arp_reply(judge(kVnicA0Port, arp_req(kA0Mac, kA0Ip, kARemoteIp, 60)), kVnicA0Port, "E3a",
                    kGatewayMac, kA0Mac, kA0Ip, kARemoteIp);
   // A unicast request (ARP refresh to the gateway MAC) is answered the same.
-  Bytes u = FrameBuilder().eth(M(kGatewayMac), M(kC0Mac)).arp_request(M(kC0Mac), I(kC0Ip), I(kCRemoteIp)).build();
-  expect_arp_reply(judge(kVnicC0Port, u), kVnicC0Port, "E3a", kGatewayMac, kC0Mac, kC0Ip, kCRemoteIp);
+  Bytes u = FrameBuilder()
+                .eth(M(kGatewayMac), M(kC0Mac))
+                .arp_request(M(kC0Mac), I(kC0Ip), I(kCRemoteIp))
+                .build();
+  expect_arp_reply(judge(kVnicC0Port, u), kVnicC0Port, "E3a", kGatewayMac, kC0Mac, kC0Ip,
+                   kCRemoteIp);
 }
 
 TEST(ExplainVnic, E3bArpForGatewayIp) {
@@ -244,15 +270,16 @@ TEST(ExplainVnic, E3bArpForGatewayIp) {
                    kGatewayMac, kC0Mac, kC0Ip, kGatewayIp);
   PolicyDoc d = standard_policy();
   d.host.gateway_ip.reset();
-  EXPECT_DROP(judge(kVnicC0Port, arp_req(kC0Mac, kC0Ip, kGatewayIp), false, 0, 1500, &d), arp_denied, "E4");
+  EXPECT_DROP(judge(kVnicC0Port, arp_req(kC0Mac, kC0Ip, kGatewayIp), false, 0, 1500, &d),
+              arp_denied, "E4");
 }
 
 TEST(ExplainVnic, E3cNonIsolatedArpForWhatE8Forwards) {
   expect_arp_reply(judge(kVnicB0Port, arp_req(kB0Mac, kB0Ip, "8.8.8.8")), kVnicB0Port, "E3c",
                    kGatewayMac, kB0Mac, kB0Ip, "8.8.8.8");
-  for (const char* t : {"169.254.169.254", kA0Ip, kARemoteIp, kUplinkIp, kAgentServiceIp,
-                        kVpcAgentIp, "127.0.0.1", "0.0.0.1", "240.0.0.1", "224.0.0.5",
-                        "255.255.255.255"})
+  for (const char* t :
+       {"169.254.169.254", kA0Ip, kARemoteIp, kUplinkIp, kAgentServiceIp, kVpcAgentIp, "127.0.0.1",
+        "0.0.0.1", "240.0.0.1", "224.0.0.5", "255.255.255.255"})
     EXPECT_DROP(judge(kVnicB0Port, arp_req(kB0Mac, kB0Ip, t)), arp_denied, "E4") << t;
 }
 
@@ -261,7 +288,10 @@ TEST(ExplainVnic, E4ArpThatIsNotAnswered) {
   for (const char* t : {"169.254.169.254", "8.8.8.8", kC0Ip, kAgentServiceIp, "52.216.1.1"})
     EXPECT_DROP(judge(kVnicA0Port, arp_req(kA0Mac, kA0Ip, t)), arp_denied, "E4") << t;
   // Reply (op 2) from a container.
-  Bytes rep = FrameBuilder().eth(kBroadcast, M(kA0Mac)).arp(2, M(kA0Mac), I(kA0Ip), M(kA1Mac), I(kA1Ip)).build();
+  Bytes rep = FrameBuilder()
+                  .eth(kBroadcast, M(kA0Mac))
+                  .arp(2, M(kA0Mac), I(kA0Ip), M(kA1Mac), I(kA1Ip))
+                  .build();
   EXPECT_DROP(judge(kVnicA0Port, rep), arp_denied, "E4");
   // Gratuitous ARP for its own address.
   EXPECT_DROP(judge(kVnicA0Port, arp_req(kA0Mac, kA0Ip, kA0Ip)), arp_denied, "E4");
@@ -272,17 +302,29 @@ TEST(ExplainVnic, E4ArpThatIsNotAnswered) {
 TEST(ExplainVnic, E4ArpClaimingSomeoneElse) {
   // Gratuitous ARP / reply claiming a peer's or the gateway's IP: spoofed_src.
   EXPECT_DROP(judge(kVnicA0Port, arp_req(kA0Mac, kA1Ip, kA1Ip)), spoofed_src, "E4");
-  Bytes rep = FrameBuilder().eth(kBroadcast, M(kA0Mac)).arp(2, M(kA0Mac), I(kGatewayIp), M(kA1Mac), I(kA1Ip)).build();
+  Bytes rep = FrameBuilder()
+                  .eth(kBroadcast, M(kA0Mac))
+                  .arp(2, M(kA0Mac), I(kGatewayIp), M(kA1Mac), I(kA1Ip))
+                  .build();
   EXPECT_DROP(judge(kVnicA0Port, rep), spoofed_src, "E4");
   // Sender MAC inside ARP differs from the frame's (and the vNIC's).
-  Bytes sha = FrameBuilder().eth(kBroadcast, M(kA0Mac)).arp_request(M(kA1Mac), I(kA0Ip), I(kA1Ip)).build();
+  Bytes sha =
+      FrameBuilder().eth(kBroadcast, M(kA0Mac)).arp_request(M(kA1Mac), I(kA0Ip), I(kA1Ip)).build();
   EXPECT_DROP(judge(kVnicA0Port, sha), spoofed_src, "E4");
 }
 
 TEST(ExplainVnic, E12MalformedArp) {
-  Bytes hw = FrameBuilder().eth(kBroadcast, M(kA0Mac)).arp_request(M(kA0Mac), I(kA0Ip), I(kA1Ip)).arp_hw(6, 0x0800, 6, 4).build();
+  Bytes hw = FrameBuilder()
+                 .eth(kBroadcast, M(kA0Mac))
+                 .arp_request(M(kA0Mac), I(kA0Ip), I(kA1Ip))
+                 .arp_hw(6, 0x0800, 6, 4)
+                 .build();
   EXPECT_DROP(judge(kVnicA0Port, hw), malformed, "E12");
-  Bytes pl = FrameBuilder().eth(kBroadcast, M(kA0Mac)).arp_request(M(kA0Mac), I(kA0Ip), I(kA1Ip)).arp_hw(1, 0x0800, 6, 16).build();
+  Bytes pl = FrameBuilder()
+                 .eth(kBroadcast, M(kA0Mac))
+                 .arp_request(M(kA0Mac), I(kA0Ip), I(kA1Ip))
+                 .arp_hw(1, 0x0800, 6, 16)
+                 .build();
   EXPECT_DROP(judge(kVnicA0Port, pl), malformed, "E12");
 }
 
@@ -325,7 +367,11 @@ TEST(ExplainVnic, E7IsolatedJobReachesOnlyPeers) {
                         kAgentServiceIp, kVpcAgentIp, kUplinkIp, kGatewayIp, "10.1.0.13"})
     EXPECT_DROP(judge(kVnicA0Port, from_a0(d).build()), not_peer, "E7") << d;
   // DNS to anything: still not a peer.
-  Bytes dns = FrameBuilder().eth(M(kGatewayMac), M(kC0Mac)).ipv4(I(kC0Ip), I("1.1.1.1")).udp(5353, 53).build();
+  Bytes dns = FrameBuilder()
+                  .eth(M(kGatewayMac), M(kC0Mac))
+                  .ipv4(I(kC0Ip), I("1.1.1.1"))
+                  .udp(5353, 53)
+                  .build();
   EXPECT_DROP(judge(kVnicC0Port, dns), not_peer, "E7");
 }
 
@@ -333,8 +379,8 @@ TEST(ExplainVnic, E8NonIsolatedInternetButNotForbidden) {
   Bytes f = from_b0("8.8.8.8").build();
   EXPECT_FORWARD(judge(kVnicB0Port, f), kUplinkPort, "E8", rewritten(f, kNextHopMac, kUplinkMac));
   for (const char* d : {"169.254.169.254", "169.254.0.1", kGatewayIp, kUplinkIp, kAgentServiceIp,
-                        kVpcAgentIp, kA0Ip, kARemoteIp, kC0Ip, kCRemoteIp, "127.0.0.1",
-                        "0.0.0.0", "0.255.1.1", "240.0.0.1", "250.1.2.3"})
+                        kVpcAgentIp, kA0Ip, kARemoteIp, kC0Ip, kCRemoteIp, "127.0.0.1", "0.0.0.0",
+                        "0.255.1.1", "240.0.0.1", "250.1.2.3"})
     EXPECT_DROP(judge(kVnicB0Port, from_b0(d).build()), forbidden_dst, "E8") << d;
 }
 
@@ -348,8 +394,9 @@ TEST(ExplainVnic, E9BroadcastMulticastNeverFlooded) {
   EXPECT_DROP(judge(kVnicA0Port, from_a0("224.0.0.251").build()), bcast_mcast, "E9");
   EXPECT_DROP(judge(kVnicB0Port, from_b0("239.1.1.1").build()), bcast_mcast, "E9");
   EXPECT_DROP(judge(kVnicA0Port, v6_from_a0("ff02::1").build()), bcast_mcast, "E9");
-  EXPECT_DROP(judge(kVnicA0Port, rewritten(v6_from_a0(kA1Ip6).build(), "33:33:00:00:00:01", kA0Mac)),
-              bcast_mcast, "E9");
+  EXPECT_DROP(
+      judge(kVnicA0Port, rewritten(v6_from_a0(kA1Ip6).build(), "33:33:00:00:00:01", kA0Mac)),
+      bcast_mcast, "E9");
   // Subnet-directed broadcast is just an address: not a peer.
   EXPECT_DROP(judge(kVnicA0Port, from_a0("10.1.0.255").build()), not_peer, "E7");
 }
@@ -358,21 +405,32 @@ TEST(ExplainVnic, E9BroadcastMulticastNeverFlooded) {
 
 TEST(ExplainVnic, E10NoIpv6AddressDropsAllIpv6BeforeParsing) {
   // The CVE-2020-10749 class: RA from an IPv4-only container.
-  Bytes ra = FrameBuilder().eth(M("33:33:00:00:00:01"), M(kC0Mac)).ipv6(I6("fe80::1"), I6("ff02::1")).hop_limit(255).ra(M(kC0Mac)).build();
+  Bytes ra = FrameBuilder()
+                 .eth(M("33:33:00:00:00:01"), M(kC0Mac))
+                 .ipv6(I6("fe80::1"), I6("ff02::1"))
+                 .hop_limit(255)
+                 .ra(M(kC0Mac))
+                 .build();
   EXPECT_DROP(judge(kVnicC0Port, ra), ipv6_disabled, "E10");
   // Even a truncated IPv6 header.
-  EXPECT_DROP(judge(kVnicC0Port, FrameBuilder().eth(M(kGatewayMac), M(kC0Mac)).ethertype(kEthIpv6).build()),
-              ipv6_disabled, "E10");
+  EXPECT_DROP(
+      judge(kVnicC0Port, FrameBuilder().eth(M(kGatewayMac), M(kC0Mac)).ethertype(kEthIpv6).build()),
+      ipv6_disabled, "E10");
 }
 
 TEST(ExplainVnic, E10RouterAdvertRedirectNaFromContainerDenied) {
-  auto b = FrameBuilder().eth(M("33:33:00:00:00:01"), M(kA0Mac)).ipv6(I6(kA0Ip6), I6("ff02::1")).hop_limit(255);
+  auto b = FrameBuilder()
+               .eth(M("33:33:00:00:00:01"), M(kA0Mac))
+               .ipv6(I6(kA0Ip6), I6("ff02::1"))
+               .hop_limit(255);
   EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(b).rs().build()), nd_denied, "E10");
   EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(b).ra(M(kA0Mac)).build()), nd_denied, "E10");
   EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(b).na(I6(kA1Ip6)).build()), nd_denied, "E10");
-  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(b).redirect(I6("fe80::9"), I6(kA1Ip6)).build()), nd_denied, "E10");
+  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(b).redirect(I6("fe80::9"), I6(kA1Ip6)).build()),
+              nd_denied, "E10");
   // Even with a spoofed IPv6 source: ND types are judged before E1's IP check.
-  auto s = FrameBuilder().eth(M("33:33:00:00:00:01"), M(kA0Mac)).ipv6(I6("fe80::99"), I6("ff02::1"));
+  auto s =
+      FrameBuilder().eth(M("33:33:00:00:00:01"), M(kA0Mac)).ipv6(I6("fe80::99"), I6("ff02::1"));
   EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(s).ra().build()), nd_denied, "E10");
 }
 
@@ -391,7 +449,9 @@ TEST(ExplainVnic, E10NeighbourSolicitationForPeerAnswered) {
                        .na(I6(target), 0x60000000u, M(kGatewayMac))
                        .build();
       ASSERT_EQ(want.size(), 86u);
-      EXPECT_EQ(e.out_frame, want) << "got\n" << hex_dump(e.out_frame) << "\nwant\n" << hex_dump(want);
+      EXPECT_EQ(e.out_frame, want) << "got\n"
+                                   << hex_dump(e.out_frame) << "\nwant\n"
+                                   << hex_dump(want);
       EXPECT_TRUE(icmpv6_checksum_ok(e.out_frame));
       auto na = parse_icmpv6(e.out_frame);
       ASSERT_TRUE(na);
@@ -422,8 +482,10 @@ TEST(ExplainVnic, E10Ipv6UnicastToPeers) {
 }
 
 TEST(ExplainVnic, E10MalformedIpv6) {
-  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(v6_from_a0(kA1Ip6)).payload_length(200).build()), malformed, "E12");
-  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(v6_from_a0(kA1Ip6)).ip_version(4).build()), malformed, "E12");
+  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(v6_from_a0(kA1Ip6)).payload_length(200).build()),
+              malformed, "E12");
+  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(v6_from_a0(kA1Ip6)).ip_version(4).build()), malformed,
+              "E12");
   // An NS needs 24 ICMPv6 bytes.
   Bytes shortns = FrameBuilder()
                       .eth(M(kGatewayMac), M(kA0Mac))
@@ -432,19 +494,33 @@ TEST(ExplainVnic, E10MalformedIpv6) {
                       .build();
   EXPECT_DROP(judge(kVnicA0Port, shortns), malformed, "E12");
   // ICMPv6 with fewer than 4 bytes is not ICMPv6 to the rules: a plain packet to a peer.
-  Bytes tiny = FrameBuilder().eth(M(kGatewayMac), M(kA0Mac)).ipv6(I6(kA0Ip6), I6(kA1Ip6)).next_header(58).payload({135, 0}).build();
+  Bytes tiny = FrameBuilder()
+                   .eth(M(kGatewayMac), M(kA0Mac))
+                   .ipv6(I6(kA0Ip6), I6(kA1Ip6))
+                   .next_header(58)
+                   .payload({135, 0})
+                   .build();
   EXPECT_EQ(judge(kVnicA0Port, tiny).verdict, Verdict::kForward);
   // ND behind an extension header is not recognised as ND: judged as a packet.
-  Bytes hidden = FrameBuilder().eth(M(kGatewayMac), M(kA0Mac)).ipv6(I6(kA0Ip6), I6("fd00:9::1")).next_header(0)
-                     .payload({58, 0, 1, 4, 0, 0, 0, 0, 134, 0, 0, 0, 0, 0, 0, 0}).build();
+  Bytes hidden = FrameBuilder()
+                     .eth(M(kGatewayMac), M(kA0Mac))
+                     .ipv6(I6(kA0Ip6), I6("fd00:9::1"))
+                     .next_header(0)
+                     .payload({58, 0, 1, 4, 0, 0, 0, 0, 134, 0, 0, 0, 0, 0, 0, 0})
+                     .build();
   EXPECT_DROP(judge(kVnicA0Port, hidden), not_peer, "E10");
 }
 
 // ---- E11, E12, E13 -----------------------------------------------------------
 
 TEST(ExplainVnic, E11OtherEthertypes) {
-  for (uint16_t t : {uint16_t{0x88cc}, uint16_t{0x888e}, uint16_t{0x8035}, uint16_t{0x0040}, uint16_t{0x05dc}, uint16_t{0x8847}}) {
-    Bytes f = FrameBuilder().eth(M("01:80:c2:00:00:0e"), M(kA0Mac)).ethertype(t).payload(Bytes(46, 1)).build();
+  for (uint16_t t : {uint16_t{0x88cc}, uint16_t{0x888e}, uint16_t{0x8035}, uint16_t{0x0040},
+                     uint16_t{0x05dc}, uint16_t{0x8847}}) {
+    Bytes f = FrameBuilder()
+                  .eth(M("01:80:c2:00:00:0e"), M(kA0Mac))
+                  .ethertype(t)
+                  .payload(Bytes(46, 1))
+                  .build();
     EXPECT_DROP(judge(kVnicA0Port, f), unsupported, "E11") << t;
   }
 }
@@ -452,9 +528,12 @@ TEST(ExplainVnic, E11OtherEthertypes) {
 TEST(ExplainVnic, E12MalformedIpv4) {
   EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(from_a0(kA1Ip)).ihl(4).build()), malformed, "E12");
   EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(from_a0(kA1Ip)).ihl(0).build()), malformed, "E12");
-  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(from_a0(kA1Ip)).total_length(200).build()), malformed, "E12");
-  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(from_a0(kA1Ip)).total_length(19).build()), malformed, "E12");
-  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(from_a0(kA1Ip)).ip_version(6).build()), malformed, "E12");
+  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(from_a0(kA1Ip)).total_length(200).build()), malformed,
+              "E12");
+  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(from_a0(kA1Ip)).total_length(19).build()), malformed,
+              "E12");
+  EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(from_a0(kA1Ip)).ip_version(6).build()), malformed,
+              "E12");
   // IHL*4 > total length.
   EXPECT_DROP(judge(kVnicA0Port, FrameBuilder(from_a0(kA1Ip)).ihl(15).build()), malformed, "E12");
   // Total length exactly the frame: fine; a bad checksum is not checked.
@@ -464,30 +543,53 @@ TEST(ExplainVnic, E12MalformedIpv4) {
 
 TEST(ExplainVnic, E13FragmentsJudgedByAddresses) {
   // Non-first fragment (offset 185*8, no L4 header) to a peer: forwarded as is.
-  Bytes nf = FrameBuilder().eth(M(kGatewayMac), M(kA0Mac)).ipv4(I(kA0Ip), I(kA1Ip)).ip_proto(17).frag(0x00b9).payload(Bytes(3, 0x42)).build();
+  Bytes nf = FrameBuilder()
+                 .eth(M(kGatewayMac), M(kA0Mac))
+                 .ipv4(I(kA0Ip), I(kA1Ip))
+                 .ip_proto(17)
+                 .frag(0x00b9)
+                 .payload(Bytes(3, 0x42))
+                 .build();
   EXPECT_FORWARD(judge(kVnicA0Port, nf), kVnicA1Port, "E5", rewritten(nf, kA1Mac, kGatewayMac));
   // ... to a non-peer: dropped like any packet.
-  Bytes nx = FrameBuilder().eth(M(kGatewayMac), M(kA0Mac)).ipv4(I(kA0Ip), I("8.8.8.8")).ip_proto(6).frag(0x00b9).payload(Bytes(1, 0)).build();
+  Bytes nx = FrameBuilder()
+                 .eth(M(kGatewayMac), M(kA0Mac))
+                 .ipv4(I(kA0Ip), I("8.8.8.8"))
+                 .ip_proto(6)
+                 .frag(0x00b9)
+                 .payload(Bytes(1, 0))
+                 .build();
   EXPECT_DROP(judge(kVnicA0Port, nx), not_peer, "E7");
   // First fragment (MF) and a tiny overlapping fragment to a peer.
   Bytes mf = FrameBuilder(from_a0(kA1Ip)).frag(0x2000).build();
   EXPECT_EQ(judge(kVnicA0Port, mf).verdict, Verdict::kForward);
-  Bytes tiny = FrameBuilder().eth(M(kGatewayMac), M(kA0Mac)).ipv4(I(kA0Ip), I(kA1Ip)).ip_proto(6).frag(0x2001).build();
+  Bytes tiny = FrameBuilder()
+                   .eth(M(kGatewayMac), M(kA0Mac))
+                   .ipv4(I(kA0Ip), I(kA1Ip))
+                   .ip_proto(6)
+                   .frag(0x2001)
+                   .build();
   EXPECT_EQ(judge(kVnicA0Port, tiny).verdict, Verdict::kForward);
 }
 
 TEST(ExplainVnic, E13OptionsAndAnyProtocol) {
-  Bytes opt = FrameBuilder(from_a0(kA1Ip)).ip_options({0x94, 0x04, 0x00, 0x00, 0x07, 0x07, 0x04}).build();
+  Bytes opt =
+      FrameBuilder(from_a0(kA1Ip)).ip_options({0x94, 0x04, 0x00, 0x00, 0x07, 0x07, 0x04}).build();
   ASSERT_EQ(parse_ipv4(opt)->ihl, 7);
   EXPECT_FORWARD(judge(kVnicA0Port, opt), kVnicA1Port, "E5", rewritten(opt, kA1Mac, kGatewayMac));
   for (uint8_t proto : {uint8_t{0}, uint8_t{47}, uint8_t{255}}) {
-    Bytes p = FrameBuilder().eth(M(kGatewayMac), M(kA0Mac)).ipv4(I(kA0Ip), I(kARemoteIp)).ip_proto(proto).build();
+    Bytes p = FrameBuilder()
+                  .eth(M(kGatewayMac), M(kA0Mac))
+                  .ipv4(I(kA0Ip), I(kARemoteIp))
+                  .ip_proto(proto)
+                  .build();
     EXPECT_FORWARD(judge(kVnicA0Port, p), kUplinkPort, "E6", rewritten(p, kNextHopMac, kUplinkMac));
   }
 }
 
 // Truncation at every offset: malformed (or P2), never a crash, never an over-read (ASan).
-void truncations(uint16_t port, const Bytes& full, const char* rule, bool meta = false, uint16_t tci = 0) {
+void truncations(uint16_t port, const Bytes& full, const char* rule, bool meta = false,
+                 uint16_t tci = 0) {
   for (std::size_t n = 0; n < full.size(); ++n) {
     Bytes t(full.begin(), full.begin() + static_cast<long>(n));
     Explanation e = judge(port, t, meta, tci);
@@ -531,7 +633,13 @@ TEST(ExplainUplink, U2NonIsolatedReturnPath) {
 }
 
 Bytes vpc_frame(const char* src, const char* dst, uint16_t tci = kVpcVlan) {
-  return FrameBuilder().eth(M(kUplinkMac), M(kVpcGatewayMac)).vlan(tci).ipv4(I(src), I(dst)).tcp(443, 40000).payload({1, 2, 3}).build();
+  return FrameBuilder()
+      .eth(M(kUplinkMac), M(kVpcGatewayMac))
+      .vlan(tci)
+      .ipv4(I(src), I(dst))
+      .tcp(443, 40000)
+      .payload({1, 2, 3})
+      .build();
 }
 // The same frame with the tag stripped into metadata.
 Bytes untag(const Bytes& f) {
@@ -547,7 +655,8 @@ TEST(ExplainUplink, U3VpcToAgentTagRemovedInlineOrMetadata) {
   EXPECT_FORWARD(judge(kUplinkPort, untag(f), true, kVpcVlan), kAgentPort, "U3", want);
   // PCP bits in the TCI do not change the VLAN id.
   Bytes p = vpc_frame("3.5.1.1", kVpcAgentIp, 0xa000 | kVpcVlan);
-  EXPECT_FORWARD(judge(kUplinkPort, p), kAgentPort, "U3", rewritten(untag(p), kAgentMac, kGatewayMac));
+  EXPECT_FORWARD(judge(kUplinkPort, p), kAgentPort, "U3",
+                 rewritten(untag(p), kAgentMac, kGatewayMac));
 }
 
 TEST(ExplainUplink, U5VpcVlanRefusals) {
@@ -560,9 +669,19 @@ TEST(ExplainUplink, U5VpcVlanRefusals) {
     EXPECT_DROP(run(vpc_frame("52.216.1.1", kAgentServiceIp)), no_route, "U5");
     EXPECT_DROP(run(vpc_frame("52.216.1.1", kVpcAgentIp, 102), 102), unknown_vlan, "U5");
     EXPECT_DROP(run(vpc_frame("52.216.1.1", kVpcAgentIp, 0), 0), unknown_vlan, "U5");
-    Bytes v6 = FrameBuilder().eth(M(kUplinkMac), M(kVpcGatewayMac)).vlan(kVpcVlan).ipv6(I6("2001:db8::1"), I6(kA0Ip6)).udp(1, 2).build();
+    Bytes v6 = FrameBuilder()
+                   .eth(M(kUplinkMac), M(kVpcGatewayMac))
+                   .vlan(kVpcVlan)
+                   .ipv6(I6("2001:db8::1"), I6(kA0Ip6))
+                   .udp(1, 2)
+                   .build();
     EXPECT_DROP(run(v6), unsupported, "U5");
-    Bytes bad = FrameBuilder().eth(M(kUplinkMac), M(kVpcGatewayMac)).vlan(kVpcVlan).ipv4(I("52.216.1.1"), I(kVpcAgentIp)).ihl(3).build();
+    Bytes bad = FrameBuilder()
+                    .eth(M(kUplinkMac), M(kVpcGatewayMac))
+                    .vlan(kVpcVlan)
+                    .ipv4(I("52.216.1.1"), I(kVpcAgentIp))
+                    .ihl(3)
+                    .build();
     EXPECT_DROP(run(bad), malformed, "U5");
   }
 }
@@ -570,58 +689,103 @@ TEST(ExplainUplink, U5VpcVlanRefusals) {
 TEST(ExplainUplink, U5VpcWithoutAgentPortIsNoRoute) {
   PolicyDoc d = standard_policy();
   d.host.agent.reset();
-  EXPECT_DROP(judge(kUplinkPort, vpc_frame("52.216.1.1", kVpcAgentIp), false, 0, 1500, &d), no_route, "U5");
+  EXPECT_DROP(judge(kUplinkPort, vpc_frame("52.216.1.1", kVpcAgentIp), false, 0, 1500, &d),
+              no_route, "U5");
 }
 
 TEST(ExplainUplink, U4ArpOnVpcVlanTaggedLikeTheRequest) {
-  Bytes req = FrameBuilder().eth(kBroadcast, M(kVpcGatewayMac)).vlan(kVpcVlan).arp_request(M(kVpcGatewayMac), I("172.31.5.1"), I(kVpcAgentIp)).pad(64).build();
-  expect_arp_reply(judge(kUplinkPort, req), kUplinkPort, "U4", kUplinkMac, kVpcGatewayMac, "172.31.5.1", kVpcAgentIp, kVpcVlan);
+  Bytes req = FrameBuilder()
+                  .eth(kBroadcast, M(kVpcGatewayMac))
+                  .vlan(kVpcVlan)
+                  .arp_request(M(kVpcGatewayMac), I("172.31.5.1"), I(kVpcAgentIp))
+                  .pad(64)
+                  .build();
+  expect_arp_reply(judge(kUplinkPort, req), kUplinkPort, "U4", kUplinkMac, kVpcGatewayMac,
+                   "172.31.5.1", kVpcAgentIp, kVpcVlan);
   // Metadata tag: the reply carries it inline.
-  expect_arp_reply(judge(kUplinkPort, untag(req), true, kVpcVlan), kUplinkPort, "U4", kUplinkMac, kVpcGatewayMac, "172.31.5.1", kVpcAgentIp, kVpcVlan);
+  expect_arp_reply(judge(kUplinkPort, untag(req), true, kVpcVlan), kUplinkPort, "U4", kUplinkMac,
+                   kVpcGatewayMac, "172.31.5.1", kVpcAgentIp, kVpcVlan);
   // The request's whole TCI (PCP included) is echoed; an 802.1ad request is answered with 0x8100.
-  Bytes ad = FrameBuilder().eth(kBroadcast, M(kVpcGatewayMac)).vlan(0x6000 | kVpcVlan, kTpid8021AD).arp_request(M(kVpcGatewayMac), I("172.31.5.1"), I(kVpcAgentIp)).build();
-  expect_arp_reply(judge(kUplinkPort, ad), kUplinkPort, "U4", kUplinkMac, kVpcGatewayMac, "172.31.5.1", kVpcAgentIp, 0x6000 | kVpcVlan);
+  Bytes ad = FrameBuilder()
+                 .eth(kBroadcast, M(kVpcGatewayMac))
+                 .vlan(0x6000 | kVpcVlan, kTpid8021AD)
+                 .arp_request(M(kVpcGatewayMac), I("172.31.5.1"), I(kVpcAgentIp))
+                 .build();
+  expect_arp_reply(judge(kUplinkPort, ad), kUplinkPort, "U4", kUplinkMac, kVpcGatewayMac,
+                   "172.31.5.1", kVpcAgentIp, 0x6000 | kVpcVlan);
   // On the VPC VLAN only the agent's VPC address is answered.
   for (const char* t : {kA0Ip, kAgentServiceIp, "172.31.5.11"}) {
-    Bytes o = FrameBuilder().eth(kBroadcast, M(kVpcGatewayMac)).vlan(kVpcVlan).arp_request(M(kVpcGatewayMac), I("172.31.5.1"), I(t)).build();
+    Bytes o = FrameBuilder()
+                  .eth(kBroadcast, M(kVpcGatewayMac))
+                  .vlan(kVpcVlan)
+                  .arp_request(M(kVpcGatewayMac), I("172.31.5.1"), I(t))
+                  .build();
     EXPECT_DROP(judge(kUplinkPort, o), arp_denied, "U5") << t;
   }
-  Bytes rep = FrameBuilder().eth(M(kUplinkMac), M(kVpcGatewayMac)).vlan(kVpcVlan).arp(2, M(kVpcGatewayMac), I("172.31.5.1"), M(kUplinkMac), I(kVpcAgentIp)).build();
+  Bytes rep = FrameBuilder()
+                  .eth(M(kUplinkMac), M(kVpcGatewayMac))
+                  .vlan(kVpcVlan)
+                  .arp(2, M(kVpcGatewayMac), I("172.31.5.1"), M(kUplinkMac), I(kVpcAgentIp))
+                  .build();
   EXPECT_DROP(judge(kUplinkPort, rep), arp_denied, "U5");
 }
 
 TEST(ExplainUplink, U4ArpUntagged) {
   for (const char* t : {kA0Ip, kC0Ip, kB0Ip, kAgentServiceIp}) {
-    Bytes req = FrameBuilder().eth(kBroadcast, M(kNextHopMac)).arp_request(M(kNextHopMac), I("192.0.2.1"), I(t)).pad(60).build();
-    expect_arp_reply(judge(kUplinkPort, req), kUplinkPort, "U4", kUplinkMac, kNextHopMac, "192.0.2.1", t);
+    Bytes req = FrameBuilder()
+                    .eth(kBroadcast, M(kNextHopMac))
+                    .arp_request(M(kNextHopMac), I("192.0.2.1"), I(t))
+                    .pad(60)
+                    .build();
+    expect_arp_reply(judge(kUplinkPort, req), kUplinkPort, "U4", kUplinkMac, kNextHopMac,
+                     "192.0.2.1", t);
   }
   for (const char* t : {kARemoteIp, kVpcAgentIp, kUplinkIp, kGatewayIp, "192.0.2.99"}) {
-    Bytes req = FrameBuilder().eth(kBroadcast, M(kNextHopMac)).arp_request(M(kNextHopMac), I("192.0.2.1"), I(t)).build();
+    Bytes req = FrameBuilder()
+                    .eth(kBroadcast, M(kNextHopMac))
+                    .arp_request(M(kNextHopMac), I("192.0.2.1"), I(t))
+                    .build();
     EXPECT_DROP(judge(kUplinkPort, req), arp_denied, "U5") << t;
   }
-  Bytes rep = FrameBuilder().eth(M(kUplinkMac), M(kNextHopMac)).arp(2, M(kNextHopMac), I("192.0.2.1"), M(kUplinkMac), I(kA0Ip)).build();
+  Bytes rep = FrameBuilder()
+                  .eth(M(kUplinkMac), M(kNextHopMac))
+                  .arp(2, M(kNextHopMac), I("192.0.2.1"), M(kUplinkMac), I(kA0Ip))
+                  .build();
   EXPECT_DROP(judge(kUplinkPort, rep), arp_denied, "U5");
 }
 
 TEST(ExplainUplink, U3bAgentServiceReturnPath) {
   Bytes f = from_uplink("8.8.8.8", kAgentServiceIp).build();
   EXPECT_FORWARD(judge(kUplinkPort, f), kAgentPort, "U3b", rewritten(f, kAgentMac, kGatewayMac));
-  EXPECT_DROP(judge(kUplinkPort, from_uplink(kCRemoteIp, kAgentServiceIp).build()), not_peer_inbound, "U5");
-  EXPECT_DROP(judge(kUplinkPort, from_uplink(kBRemoteIp, kAgentServiceIp).build()), not_peer_inbound, "U5");
+  EXPECT_DROP(judge(kUplinkPort, from_uplink(kCRemoteIp, kAgentServiceIp).build()),
+              not_peer_inbound, "U5");
+  EXPECT_DROP(judge(kUplinkPort, from_uplink(kBRemoteIp, kAgentServiceIp).build()),
+              not_peer_inbound, "U5");
 }
 
 TEST(ExplainUplink, U5FilteringBeforeRouting) {
   // QinQ: two inline tags, or metadata + inline.
-  Bytes q = FrameBuilder().eth(M(kUplinkMac), M(kVpcGatewayMac)).vlan(kVpcVlan, kTpid8021AD).vlan(kVpcVlan).ipv4(I("52.216.1.1"), I(kVpcAgentIp)).build();
+  Bytes q = FrameBuilder()
+                .eth(M(kUplinkMac), M(kVpcGatewayMac))
+                .vlan(kVpcVlan, kTpid8021AD)
+                .vlan(kVpcVlan)
+                .ipv4(I("52.216.1.1"), I(kVpcAgentIp))
+                .build();
   EXPECT_DROP(judge(kUplinkPort, q), unknown_vlan, "U5");
-  EXPECT_DROP(judge(kUplinkPort, vpc_frame("52.216.1.1", kVpcAgentIp), true, kVpcVlan), unknown_vlan, "U5");
+  EXPECT_DROP(judge(kUplinkPort, vpc_frame("52.216.1.1", kVpcAgentIp), true, kVpcVlan),
+              unknown_vlan, "U5");
   // Not for us.
   Bytes f = from_uplink(kARemoteIp, kA0Ip).build();
   EXPECT_DROP(judge(kUplinkPort, rewritten(f, "02:00:00:00:aa:02", kNextHopMac)), not_for_us, "U5");
   EXPECT_DROP(judge(kUplinkPort, rewritten(f, kGatewayMac, kNextHopMac)), not_for_us, "U5");
   // Broadcast / multicast other than ARP and NS.
-  EXPECT_DROP(judge(kUplinkPort, rewritten(f, "ff:ff:ff:ff:ff:ff", kNextHopMac)), bcast_mcast, "U5");
-  Bytes lldp = FrameBuilder().eth(M("01:80:c2:00:00:0e"), M(kNextHopMac)).ethertype(0x88cc).payload(Bytes(46, 0)).build();
+  EXPECT_DROP(judge(kUplinkPort, rewritten(f, "ff:ff:ff:ff:ff:ff", kNextHopMac)), bcast_mcast,
+              "U5");
+  Bytes lldp = FrameBuilder()
+                   .eth(M("01:80:c2:00:00:0e"), M(kNextHopMac))
+                   .ethertype(0x88cc)
+                   .payload(Bytes(46, 0))
+                   .build();
   EXPECT_DROP(judge(kUplinkPort, lldp), bcast_mcast, "U5");
   Bytes uni = rewritten(lldp, kUplinkMac, kNextHopMac);
   EXPECT_DROP(judge(kUplinkPort, uni), unsupported, "U5");
@@ -630,24 +794,48 @@ TEST(ExplainUplink, U5FilteringBeforeRouting) {
   EXPECT_DROP(judge(kUplinkPort, from_uplink("8.8.8.8", kARemoteIp).build()), no_route, "U5");
   EXPECT_DROP(judge(kUplinkPort, from_uplink("8.8.8.8", kVpcAgentIp).build()), no_route, "U5");
   EXPECT_DROP(judge(kUplinkPort, from_uplink("8.8.8.8", kUplinkIp).build()), no_route, "U5");
-  EXPECT_DROP(judge(kUplinkPort, FrameBuilder(from_uplink("8.8.8.8", kA0Ip)).total_length(900).build()), malformed, "U5");
+  EXPECT_DROP(
+      judge(kUplinkPort, FrameBuilder(from_uplink("8.8.8.8", kA0Ip)).total_length(900).build()),
+      malformed, "U5");
 }
 
 TEST(ExplainUplink, U4NeighbourSolicitationForLocalVnic) {
-  Bytes ns = FrameBuilder().eth(M("33:33:ff:00:00:11"), M(kNextHopMac)).ipv6(I6("fe80::fe"), I6("ff02::1:ff00:11")).hop_limit(255).ns(I6(kA0Ip6), M(kNextHopMac)).build();
+  Bytes ns = FrameBuilder()
+                 .eth(M("33:33:ff:00:00:11"), M(kNextHopMac))
+                 .ipv6(I6("fe80::fe"), I6("ff02::1:ff00:11"))
+                 .hop_limit(255)
+                 .ns(I6(kA0Ip6), M(kNextHopMac))
+                 .build();
   Explanation e = judge(kUplinkPort, ns);
   ASSERT_EQ(e.verdict, Verdict::kReply) << show(e);
   EXPECT_EQ(e.rule, "U4");
   EXPECT_EQ(e.out_port, kUplinkPort);
-  Bytes want = FrameBuilder().eth(M(kNextHopMac), M(kUplinkMac)).ipv6(I6(kA0Ip6), I6("fe80::fe")).hop_limit(255).na(I6(kA0Ip6), 0x60000000u, M(kUplinkMac)).build();
+  Bytes want = FrameBuilder()
+                   .eth(M(kNextHopMac), M(kUplinkMac))
+                   .ipv6(I6(kA0Ip6), I6("fe80::fe"))
+                   .hop_limit(255)
+                   .na(I6(kA0Ip6), 0x60000000u, M(kUplinkMac))
+                   .build();
   EXPECT_EQ(e.out_frame, want) << hex_dump(e.out_frame);
   EXPECT_TRUE(icmpv6_checksum_ok(e.out_frame));
   // DAD, remote peers, RA: not answered.
-  Bytes dad = FrameBuilder().eth(M("33:33:ff:00:00:11"), M(kNextHopMac)).ipv6(I6("::"), I6("ff02::1:ff00:11")).ns(I6(kA0Ip6)).build();
+  Bytes dad = FrameBuilder()
+                  .eth(M("33:33:ff:00:00:11"), M(kNextHopMac))
+                  .ipv6(I6("::"), I6("ff02::1:ff00:11"))
+                  .ns(I6(kA0Ip6))
+                  .build();
   EXPECT_DROP(judge(kUplinkPort, dad), nd_denied, "U5");
-  Bytes rem = FrameBuilder().eth(M("33:33:ff:00:00:21"), M(kNextHopMac)).ipv6(I6("fe80::fe"), I6("ff02::1:ff00:21")).ns(I6(kARemoteIp6)).build();
+  Bytes rem = FrameBuilder()
+                  .eth(M("33:33:ff:00:00:21"), M(kNextHopMac))
+                  .ipv6(I6("fe80::fe"), I6("ff02::1:ff00:21"))
+                  .ns(I6(kARemoteIp6))
+                  .build();
   EXPECT_DROP(judge(kUplinkPort, rem), nd_denied, "U5");
-  Bytes ra = FrameBuilder().eth(M("33:33:00:00:00:01"), M(kNextHopMac)).ipv6(I6("fe80::fe"), I6("ff02::1")).ra().build();
+  Bytes ra = FrameBuilder()
+                 .eth(M("33:33:00:00:00:01"), M(kNextHopMac))
+                 .ipv6(I6("fe80::fe"), I6("ff02::1"))
+                 .ra()
+                 .build();
   EXPECT_DROP(judge(kUplinkPort, ra), bcast_mcast, "U5");
   Bytes ra_uni = rewritten(ra, kUplinkMac, kNextHopMac);
   EXPECT_DROP(judge(kUplinkPort, ra_uni), nd_denied, "U5");
@@ -655,7 +843,12 @@ TEST(ExplainUplink, U4NeighbourSolicitationForLocalVnic) {
 
 TEST(ExplainUplink, U1U2Ipv6) {
   auto v6 = [](const char* s, const char* d) {
-    return FrameBuilder().eth(M(kUplinkMac), M(kNextHopMac)).ipv6(I6(s), I6(d)).hop_limit(9).udp(1, 2).build();
+    return FrameBuilder()
+        .eth(M(kUplinkMac), M(kNextHopMac))
+        .ipv6(I6(s), I6(d))
+        .hop_limit(9)
+        .udp(1, 2)
+        .build();
   };
   Bytes ok = v6(kARemoteIp6, kA0Ip6);
   EXPECT_FORWARD(judge(kUplinkPort, ok), kVnicA0Port, "U1", rewritten(ok, kA0Mac, kGatewayMac));
@@ -663,7 +856,12 @@ TEST(ExplainUplink, U1U2Ipv6) {
   EXPECT_DROP(judge(kUplinkPort, v6(kA1Ip6, kA0Ip6)), spoofed_src, "U5");
   EXPECT_DROP(judge(kUplinkPort, v6(kARemoteIp6, "ff02::1")), bcast_mcast, "U5");
   EXPECT_DROP(judge(kUplinkPort, v6(kARemoteIp6, kARemoteIp6)), no_route, "U5");
-  EXPECT_DROP(judge(kUplinkPort, FrameBuilder().eth(M(kUplinkMac), M(kNextHopMac)).ethertype(kEthIpv6).payload(Bytes(30, 0x60)).build()), malformed, "U5");
+  EXPECT_DROP(judge(kUplinkPort, FrameBuilder()
+                                     .eth(M(kUplinkMac), M(kNextHopMac))
+                                     .ethertype(kEthIpv6)
+                                     .payload(Bytes(30, 0x60))
+                                     .build()),
+              malformed, "U5");
   // A non-isolated job with an IPv6 vNIC accepts any source (U2).
   PolicyDoc d = standard_policy();
   d.jobs[2].peers6.push_back(I6("fd00:2::5"));
@@ -674,9 +872,18 @@ TEST(ExplainUplink, U1U2Ipv6) {
 }
 
 TEST(ExplainUplink, TruncationAtEveryOffset) {
-  truncations(kUplinkPort, FrameBuilder().eth(kBroadcast, M(kNextHopMac)).arp_request(M(kNextHopMac), I("192.0.2.1"), I(kA0Ip)).build(), "U5");
+  truncations(kUplinkPort,
+              FrameBuilder()
+                  .eth(kBroadcast, M(kNextHopMac))
+                  .arp_request(M(kNextHopMac), I("192.0.2.1"), I(kA0Ip))
+                  .build(),
+              "U5");
   truncations(kUplinkPort, from_uplink(kARemoteIp, kA0Ip).build(), "U5");
-  Bytes tagged_arp = FrameBuilder().eth(kBroadcast, M(kVpcGatewayMac)).vlan(kVpcVlan).arp_request(M(kVpcGatewayMac), I("172.31.5.1"), I(kVpcAgentIp)).build();
+  Bytes tagged_arp = FrameBuilder()
+                         .eth(kBroadcast, M(kVpcGatewayMac))
+                         .vlan(kVpcVlan)
+                         .arp_request(M(kVpcGatewayMac), I("172.31.5.1"), I(kVpcAgentIp))
+                         .build();
   for (std::size_t n = 14; n < tagged_arp.size(); ++n) {
     Bytes t(tagged_arp.begin(), tagged_arp.begin() + static_cast<long>(n));
     Explanation e = judge(kUplinkPort, t);
@@ -684,7 +891,11 @@ TEST(ExplainUplink, TruncationAtEveryOffset) {
     EXPECT_EQ(e.rule, n < 18 ? "P2" : "U5") << n;
   }
   truncations(kUplinkPort, untag(vpc_frame("52.216.1.1", kVpcAgentIp)), "U5", true, kVpcVlan);
-  Bytes v6 = FrameBuilder().eth(M(kUplinkMac), M(kNextHopMac)).ipv6(I6(kARemoteIp6), I6(kA0Ip6)).udp(1, 2).build();
+  Bytes v6 = FrameBuilder()
+                 .eth(M(kUplinkMac), M(kNextHopMac))
+                 .ipv6(I6(kARemoteIp6), I6(kA0Ip6))
+                 .udp(1, 2)
+                 .build();
   truncations(kUplinkPort, v6, "U5");
 }
 
@@ -692,7 +903,13 @@ TEST(ExplainUplink, TruncationAtEveryOffset) {
 
 TEST(ExplainAgent, A1VpcTransferTaggedToVpcGateway) {
   Bytes f = from_agent(kVpcAgentIp, "52.216.77.1").build();
-  Bytes want = FrameBuilder().eth(M(kVpcGatewayMac), M(kUplinkMac)).vlan(kVpcVlan).ipv4(I(kVpcAgentIp), I("52.216.77.1")).tcp(50000, 443).payload({7}).build();
+  Bytes want = FrameBuilder()
+                   .eth(M(kVpcGatewayMac), M(kUplinkMac))
+                   .vlan(kVpcVlan)
+                   .ipv4(I(kVpcAgentIp), I("52.216.77.1"))
+                   .tcp(50000, 443)
+                   .payload({7})
+                   .build();
   Explanation e = judge(kAgentPort, f);
   EXPECT_FORWARD(e, kUplinkPort, "A1", want);
   EXPECT_EQ(e.out_frame.size(), f.size() + 4);
@@ -711,46 +928,65 @@ TEST(ExplainAgent, A2ServiceAddressUntaggedDefaultRoute) {
 
 TEST(ExplainAgent, A3NeverToAContainer) {
   for (const char* d : {kA0Ip, kARemoteIp, kC0Ip, kB0Ip, kBRemoteIp}) {
-    EXPECT_DROP(judge(kAgentPort, from_agent(kAgentServiceIp, d).build()), agent_to_container, "A3") << d;
-    EXPECT_DROP(judge(kAgentPort, from_agent(kVpcAgentIp, d).build()), agent_to_container, "A3") << d;
+    EXPECT_DROP(judge(kAgentPort, from_agent(kAgentServiceIp, d).build()), agent_to_container, "A3")
+        << d;
+    EXPECT_DROP(judge(kAgentPort, from_agent(kVpcAgentIp, d).build()), agent_to_container, "A3")
+        << d;
   }
 }
 
 TEST(ExplainAgent, A4Refusals) {
   Bytes f = from_agent(kAgentServiceIp, "8.8.8.8").build();
   EXPECT_DROP(judge(kAgentPort, rewritten(f, kGatewayMac, kA0Mac)), spoofed_src, "A4");
-  EXPECT_DROP(judge(kAgentPort, FrameBuilder(from_agent(kVpcAgentIp, "52.216.1.1")).vlan(kVpcVlan).build()), vlan_from_vnic, "A4");
+  EXPECT_DROP(
+      judge(kAgentPort, FrameBuilder(from_agent(kVpcAgentIp, "52.216.1.1")).vlan(kVpcVlan).build()),
+      vlan_from_vnic, "A4");
   EXPECT_DROP(judge(kAgentPort, f, true, kVpcVlan), vlan_from_vnic, "A4");
   // VPC address outside the prefixes, unknown sources.
   EXPECT_DROP(judge(kAgentPort, from_agent(kVpcAgentIp, "8.8.8.8").build()), no_route, "A4");
   EXPECT_DROP(judge(kAgentPort, from_agent("1.2.3.4", "52.216.1.1").build()), no_route, "A4");
   EXPECT_DROP(judge(kAgentPort, from_agent(kUplinkIp, "8.8.8.8").build()), no_route, "A4");
   // IPv6 and other ethertypes.
-  Bytes v6 = FrameBuilder().eth(M(kGatewayMac), M(kAgentMac)).ipv6(I6("fd00:ff::1"), I6("2001:db8::1")).udp(1, 2).build();
+  Bytes v6 = FrameBuilder()
+                 .eth(M(kGatewayMac), M(kAgentMac))
+                 .ipv6(I6("fd00:ff::1"), I6("2001:db8::1"))
+                 .udp(1, 2)
+                 .build();
   EXPECT_DROP(judge(kAgentPort, v6), ipv6_disabled, "A4");
   Bytes lldp = FrameBuilder().eth(M("01:80:c2:00:00:0e"), M(kAgentMac)).ethertype(0x88cc).build();
   EXPECT_DROP(judge(kAgentPort, lldp), unsupported, "A4");
   // Broadcast / multicast.
   EXPECT_DROP(judge(kAgentPort, rewritten(f, "ff:ff:ff:ff:ff:ff", kAgentMac)), bcast_mcast, "E9");
-  EXPECT_DROP(judge(kAgentPort, from_agent(kAgentServiceIp, "224.0.0.1").build()), bcast_mcast, "E9");
-  EXPECT_DROP(judge(kAgentPort, FrameBuilder(from_agent(kAgentServiceIp, "8.8.8.8")).ihl(2).build()), malformed, "A4");
+  EXPECT_DROP(judge(kAgentPort, from_agent(kAgentServiceIp, "224.0.0.1").build()), bcast_mcast,
+              "E9");
+  EXPECT_DROP(
+      judge(kAgentPort, FrameBuilder(from_agent(kAgentServiceIp, "8.8.8.8")).ihl(2).build()),
+      malformed, "A4");
   truncations(kAgentPort, from_agent(kVpcAgentIp, "52.216.1.1").build(), "A4");
 }
 
 Bytes agent_arp(const char* spa, const char* tpa, uint16_t op = 1) {
-  return FrameBuilder().eth(kBroadcast, M(kAgentMac)).arp(op, M(kAgentMac), I(spa), MacAddr{}, I(tpa)).build();
+  return FrameBuilder()
+      .eth(kBroadcast, M(kAgentMac))
+      .arp(op, M(kAgentMac), I(spa), MacAddr{}, I(tpa))
+      .build();
 }
 
 TEST(ExplainAgent, A5ArpForRoutableAddresses) {
-  expect_arp_reply(judge(kAgentPort, agent_arp(kVpcAgentIp, "52.216.0.1")), kAgentPort, "A5", kGatewayMac, kAgentMac, kVpcAgentIp, "52.216.0.1");
-  expect_arp_reply(judge(kAgentPort, agent_arp(kAgentServiceIp, "192.0.2.1")), kAgentPort, "A5", kGatewayMac, kAgentMac, kAgentServiceIp, "192.0.2.1");
+  expect_arp_reply(judge(kAgentPort, agent_arp(kVpcAgentIp, "52.216.0.1")), kAgentPort, "A5",
+                   kGatewayMac, kAgentMac, kVpcAgentIp, "52.216.0.1");
+  expect_arp_reply(judge(kAgentPort, agent_arp(kAgentServiceIp, "192.0.2.1")), kAgentPort, "A5",
+                   kGatewayMac, kAgentMac, kAgentServiceIp, "192.0.2.1");
   EXPECT_DROP(judge(kAgentPort, agent_arp(kVpcAgentIp, "8.8.8.8")), arp_denied, "A4");
   EXPECT_DROP(judge(kAgentPort, agent_arp(kAgentServiceIp, kA0Ip)), arp_denied, "A4");
   EXPECT_DROP(judge(kAgentPort, agent_arp(kVpcAgentIp, kA0Ip)), arp_denied, "A4");
   EXPECT_DROP(judge(kAgentPort, agent_arp(kAgentServiceIp, "192.0.2.1", 2)), arp_denied, "A4");
   EXPECT_DROP(judge(kAgentPort, agent_arp("1.2.3.4", "192.0.2.1")), spoofed_src, "A4");
   EXPECT_DROP(judge(kAgentPort, agent_arp(kA0Ip, "192.0.2.1")), spoofed_src, "A4");
-  Bytes sha = FrameBuilder().eth(kBroadcast, M(kAgentMac)).arp_request(M(kA0Mac), I(kAgentServiceIp), I("192.0.2.1")).build();
+  Bytes sha = FrameBuilder()
+                  .eth(kBroadcast, M(kAgentMac))
+                  .arp_request(M(kA0Mac), I(kAgentServiceIp), I("192.0.2.1"))
+                  .build();
   EXPECT_DROP(judge(kAgentPort, sha), spoofed_src, "A4");
   truncations(kAgentPort, agent_arp(kAgentServiceIp, "192.0.2.1"), "A4");
 }

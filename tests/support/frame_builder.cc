@@ -12,8 +12,8 @@ namespace isoswitch::test {
 namespace {
 
 [[noreturn]] void die(const char* what, std::string_view s) {
-  std::fprintf(stderr, "frame_builder: bad %s literal \"%.*s\"\n", what,
-               static_cast<int>(s.size()), s.data());
+  std::fprintf(stderr, "frame_builder: bad %s literal \"%.*s\"\n", what, static_cast<int>(s.size()),
+               s.data());
   std::abort();
 }
 
@@ -25,9 +25,15 @@ void put32(Bytes& b, uint32_t v) {
   put16(b, static_cast<uint16_t>(v >> 16));
   put16(b, static_cast<uint16_t>(v));
 }
-void put_mac(Bytes& b, const MacAddr& m) { b.insert(b.end(), m.b.begin(), m.b.end()); }
-void put_ip4(Bytes& b, Ipv4Addr a) { put32(b, a.value); }
-void put_ip6(Bytes& b, const Ipv6Addr& a) { b.insert(b.end(), a.b.begin(), a.b.end()); }
+void put_mac(Bytes& b, const MacAddr& m) {
+  b.insert(b.end(), m.b.begin(), m.b.end());
+}
+void put_ip4(Bytes& b, Ipv4Addr a) {
+  put32(b, a.value);
+}
+void put_ip6(Bytes& b, const Ipv6Addr& a) {
+  b.insert(b.end(), a.b.begin(), a.b.end());
+}
 void set16(Bytes& b, std::size_t off, uint16_t v) {
   b[off] = static_cast<uint8_t>(v >> 8);
   b[off + 1] = static_cast<uint8_t>(v);
@@ -50,7 +56,9 @@ Ipv6Addr get_ip6(const Bytes& f, std::size_t off) {
   return a;
 }
 
-bool is_tpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t == 0x9100; }
+bool is_tpid(uint16_t t) {
+  return t == 0x8100 || t == 0x88a8 || t == 0x9100;
+}
 
 uint32_t pseudo4(Ipv4Addr s, Ipv4Addr d, uint8_t proto, std::size_t len) {
   Bytes p;
@@ -113,8 +121,7 @@ FrameBuilder& FrameBuilder::ethertype(uint16_t type) {
   ethertype_ = type;
   return *this;
 }
-FrameBuilder& FrameBuilder::arp(uint16_t op, MacAddr sha, Ipv4Addr spa, MacAddr tha,
-                                Ipv4Addr tpa) {
+FrameBuilder& FrameBuilder::arp(uint16_t op, MacAddr sha, Ipv4Addr spa, MacAddr tha, Ipv4Addr tpa) {
   l3_ = L3::kArp;
   arp_op_ = op;
   sha_ = sha;
@@ -258,11 +265,11 @@ FrameBuilder& FrameBuilder::rs(std::optional<MacAddr> slla) {
 }
 FrameBuilder& FrameBuilder::ra(std::optional<MacAddr> slla) {
   Bytes b;
-  b.push_back(64);    // cur hop limit
-  b.push_back(0);     // M/O flags
-  put16(b, 1800);     // router lifetime
-  put32(b, 0);        // reachable time
-  put32(b, 0);        // retrans timer
+  b.push_back(64);  // cur hop limit
+  b.push_back(0);   // M/O flags
+  put16(b, 1800);   // router lifetime
+  put32(b, 0);      // reachable time
+  put32(b, 0);      // retrans timer
   if (slla) {
     b.push_back(1);
     b.push_back(1);
@@ -311,13 +318,13 @@ Bytes FrameBuilder::build_l4() const {
       proto = 6;
       put16(b, sport_);
       put16(b, dport_);
-      put32(b, 1);       // seq
-      put32(b, 0);       // ack
+      put32(b, 1);        // seq
+      put32(b, 0);        // ack
       b.push_back(0x50);  // data offset 5
       b.push_back(tcp_flags_);
-      put16(b, 65535);   // window
-      put16(b, 0);       // checksum
-      put16(b, 0);       // urgent
+      put16(b, 65535);  // window
+      put16(b, 0);      // checksum
+      put16(b, 0);      // urgent
       csum_off = 16;
       break;
     case L4::kIcmp:
@@ -357,11 +364,16 @@ Bytes FrameBuilder::build() const {
   uint16_t type = 0x88b5;
   auto l4_proto = [&]() -> uint8_t {
     switch (l4_) {
-      case L4::kUdp: return 17;
-      case L4::kTcp: return 6;
-      case L4::kIcmp: return 1;
-      case L4::kIcmpv6: return 58;
-      case L4::kNone: break;
+      case L4::kUdp:
+        return 17;
+      case L4::kTcp:
+        return 6;
+      case L4::kIcmp:
+        return 1;
+      case L4::kIcmpv6:
+        return 58;
+      case L4::kNone:
+        break;
     }
     return l3_ == L3::kIpv6 ? 59 : 0;
   };
@@ -462,8 +474,12 @@ std::optional<EthView> parse_eth(const Bytes& f) {
   return v;
 }
 
-MacAddr eth_dst(const Bytes& f) { return f.size() >= 6 ? get_mac(f, 0) : MacAddr{}; }
-MacAddr eth_src(const Bytes& f) { return f.size() >= 12 ? get_mac(f, 6) : MacAddr{}; }
+MacAddr eth_dst(const Bytes& f) {
+  return f.size() >= 6 ? get_mac(f, 0) : MacAddr{};
+}
+MacAddr eth_src(const Bytes& f) {
+  return f.size() >= 12 ? get_mac(f, 6) : MacAddr{};
+}
 
 std::optional<uint16_t> vlan_tci(const Bytes& f) {
   auto e = parse_eth(f);

@@ -75,18 +75,18 @@ class FrameBuilder {
   FrameBuilder& ip_id(uint16_t v);
   // The raw 16-bit flags+fragment-offset field (e.g. 0x2000 = MF, 0x0010 = offset 16*8).
   FrameBuilder& frag(uint16_t flags_and_offset);
-  FrameBuilder& ip_proto(uint8_t v);           // override the protocol number
-  FrameBuilder& ip_options(Bytes opts);        // padded to a multiple of 4; IHL follows
-  FrameBuilder& ihl(uint8_t v);                // override IHL (malformed cases)
-  FrameBuilder& total_length(uint16_t v);      // override total length (malformed cases)
-  FrameBuilder& ip_version(uint8_t v);         // override the version nibble (v4 or v6)
-  FrameBuilder& ip_checksum(uint16_t v);       // override the header checksum
+  FrameBuilder& ip_proto(uint8_t v);       // override the protocol number
+  FrameBuilder& ip_options(Bytes opts);    // padded to a multiple of 4; IHL follows
+  FrameBuilder& ihl(uint8_t v);            // override IHL (malformed cases)
+  FrameBuilder& total_length(uint16_t v);  // override total length (malformed cases)
+  FrameBuilder& ip_version(uint8_t v);     // override the version nibble (v4 or v6)
+  FrameBuilder& ip_checksum(uint16_t v);   // override the header checksum
 
   // --- IPv6 ---------------------------------------------------------------
   FrameBuilder& ipv6(Ipv6Addr src, Ipv6Addr dst);
   FrameBuilder& hop_limit(uint8_t v);
-  FrameBuilder& next_header(uint8_t v);        // override next header
-  FrameBuilder& payload_length(uint16_t v);    // override payload length
+  FrameBuilder& next_header(uint8_t v);      // override next header
+  FrameBuilder& payload_length(uint16_t v);  // override payload length
 
   // --- L4 (checksums computed over the IPv4/IPv6 pseudo-header) -----------
   FrameBuilder& udp(uint16_t sport, uint16_t dport);
@@ -102,7 +102,7 @@ class FrameBuilder {
   FrameBuilder& redirect(Ipv6Addr target, Ipv6Addr dst);
 
   // --- payload and size ---------------------------------------------------
-  FrameBuilder& payload(Bytes p);  // after the last header present
+  FrameBuilder& payload(Bytes p);               // after the last header present
   FrameBuilder& pad(std::size_t min_len = 60);  // zero bytes appended up to min_len
   FrameBuilder& truncate(std::size_t n);        // cut the finished frame to n bytes
 
@@ -165,8 +165,8 @@ struct EthView {
 };
 std::optional<EthView> parse_eth(const Bytes& f);
 
-MacAddr eth_dst(const Bytes& f);            // zero MAC when f is shorter than 6
-MacAddr eth_src(const Bytes& f);            // zero MAC when f is shorter than 12
+MacAddr eth_dst(const Bytes& f);                   // zero MAC when f is shorter than 6
+MacAddr eth_src(const Bytes& f);                   // zero MAC when f is shorter than 12
 std::optional<uint16_t> vlan_tci(const Bytes& f);  // the outer inline tag's TCI, if any
 
 struct ArpView {

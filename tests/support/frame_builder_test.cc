@@ -81,12 +81,16 @@ TEST(FrameBuilder, VlanTagsAndQinQ) {
 
 TEST(FrameBuilder, PadAndTruncate) {
   auto base = FrameBuilder().eth(kBroadcast, mac("02:00:00:00:00:01"));
-  Bytes a = FrameBuilder(base).arp_request(mac("02:00:00:00:00:01"), ip4("1.2.3.4"),
-                                           ip4("1.2.3.5")).pad().build();
+  Bytes a = FrameBuilder(base)
+                .arp_request(mac("02:00:00:00:00:01"), ip4("1.2.3.4"), ip4("1.2.3.5"))
+                .pad()
+                .build();
   EXPECT_EQ(a.size(), 60u);
   EXPECT_EQ(a[59], 0);
-  Bytes t = FrameBuilder(base).arp_request(mac("02:00:00:00:00:01"), ip4("1.2.3.4"),
-                                           ip4("1.2.3.5")).truncate(20).build();
+  Bytes t = FrameBuilder(base)
+                .arp_request(mac("02:00:00:00:00:01"), ip4("1.2.3.4"), ip4("1.2.3.5"))
+                .truncate(20)
+                .build();
   EXPECT_EQ(t.size(), 20u);
   EXPECT_FALSE(parse_arp(t));
 }

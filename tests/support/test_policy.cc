@@ -20,7 +20,9 @@ PolicyDoc standard_policy() {
   a.isolated = true;
   a.peers = {ip4(kA0Ip), ip4(kA1Ip), ip4(kARemoteIp)};
   a.peers6 = {ip6(kA0Ip6), ip6(kA1Ip6), ip6(kARemoteIp6)};
-  a.vpc = VpcDoc{kVpcVlan, mac(kVpcGatewayMac), ip4(kVpcAgentIp),
+  a.vpc = VpcDoc{kVpcVlan,
+                 mac(kVpcGatewayMac),
+                 ip4(kVpcAgentIp),
                  {Ipv4Prefix{ip4("52.216.0.0"), 15}, Ipv4Prefix{ip4("3.5.0.0"), 16}}};
 
   JobDoc c;

@@ -31,11 +31,11 @@ std::string standard_policy_json();
 // Port indices in standard_ports().
 inline constexpr uint16_t kUplinkPort = 0;
 inline constexpr uint16_t kAgentPort = 1;
-inline constexpr uint16_t kVnicA0Port = 2;  // a-0, train-a
-inline constexpr uint16_t kVnicA1Port = 3;  // a-1, train-a
-inline constexpr uint16_t kVnicC0Port = 4;  // c-0, train-c
-inline constexpr uint16_t kVnicB0Port = 5;  // b-0, infer-b
-inline constexpr uint16_t kUnboundPort = 6; // vnic9: role vnic, no vNIC bound
+inline constexpr uint16_t kVnicA0Port = 2;   // a-0, train-a
+inline constexpr uint16_t kVnicA1Port = 3;   // a-1, train-a
+inline constexpr uint16_t kVnicC0Port = 4;   // c-0, train-c
+inline constexpr uint16_t kVnicB0Port = 5;   // b-0, infer-b
+inline constexpr uint16_t kUnboundPort = 6;  // vnic9: role vnic, no vNIC bound
 
 // Addresses of standard_policy(), as literals for mac()/ip4()/ip6().
 namespace std_addr {
