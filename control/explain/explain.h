@@ -39,7 +39,13 @@ struct Explanation {
   std::vector<uint8_t> out_frame;            // exact bytes that leave (forward/reply), tag inline
 };
 
-// `doc` must be valid (validate()); `mtu` as for CompileOptions.
+// `doc` must be valid (validate()); `mtu` as for CompileOptions. A
+// default-constructed PolicyDoc (empty uplink port name) stands for "no policy
+// loaded" and every frame is P0 `no_policy`. Never throws, never reads past
+// frame.len (a null data pointer is an empty frame). `rule` is the id from
+// docs/rules.md; rows without an id there report the role's catch-all:
+// malformed headers are "E12" on a vNIC, "U5" on the uplink, "A4" on the agent,
+// and a cut-short inline VLAN tag is "P2" on every port.
 Explanation explain(const PolicyDoc& doc, const PortTable& ports, const FrameIn& frame,
                     uint16_t mtu = 1500);
 
