@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <random>
 #include <utility>
 
@@ -156,6 +157,24 @@ Result<BurstSet> BurstSet::build(const ScaledPolicy& p, Family f, uint32_t frame
     }
     s.bursts_.push_back(b);
   }
+  if (pool == nullptr) {
+    constexpr std::size_t kMbufBytes = (sizeof(rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE + 63) / 64 * 64;
+    s.heap_.assign(kSlots * kMaxBurst * kMbufBytes + 64, 0);
+    uint8_t* base = s.heap_.data();
+    base += (64 - reinterpret_cast<uintptr_t>(base) % 64) % 64;  // cache-line aligned mbufs
+    for (std::size_t k = 0; k < kSlots * kMaxBurst; ++k) {
+      auto* m = new (base + k * kMbufBytes) rte_mbuf{};
+      m->buf_addr = reinterpret_cast<uint8_t*>(m) + sizeof(rte_mbuf);
+      m->buf_len = RTE_MBUF_DEFAULT_BUF_SIZE;
+      m->data_off = RTE_PKTMBUF_HEADROOM;
+      m->nb_segs = 1;
+      m->port = RTE_MBUF_PORT_INVALID;
+      rte_mbuf_refcnt_set(m, 1);
+      s.slots_[k / kMaxBurst].pkts[k % kMaxBurst] = m;
+    }
+    for (Burst& slot : s.slots_) slot.n = kMaxBurst;
+    return s;
+  }
   for (Burst& slot : s.slots_) {
     if (rte_pktmbuf_alloc_bulk(pool, slot.pkts, kMaxBurst) != 0)
       return make_error(ErrorCode::kUnavailable, "mbuf pool exhausted building a burst set");
@@ -187,11 +206,12 @@ const Burst& BurstSet::load(std::size_t b) noexcept {
 void BurstSet::release() noexcept {
   for (Burst& slot : slots_) {
     for (rte_mbuf*& m : slot.pkts) {
-      if (m != nullptr) rte_pktmbuf_free(m);
+      if (m != nullptr && heap_.empty()) rte_pktmbuf_free(m);
       m = nullptr;
     }
     slot.n = 0;
   }
+  heap_.clear();
   bursts_.clear();
   frames_bytes_.clear();
   frames_ = 0;
@@ -205,6 +225,7 @@ BurstSet& BurstSet::operator=(BurstSet&& o) noexcept {
     bursts_ = std::move(o.bursts_);
     frames_bytes_ = std::move(o.frames_bytes_);
     frames_ = o.frames_;
+    heap_ = std::move(o.heap_);
     next_slot_ = 0;
     for (std::size_t k = 0; k < kSlots; ++k) {
       slots_[k] = o.slots_[k];

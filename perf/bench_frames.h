@@ -65,7 +65,10 @@ struct Burst {
 
 class BurstSet {
  public:
-  // Fails (kUnavailable) when the pool runs out of mbufs.
+  // Fails (kUnavailable) when the pool runs out of mbufs. pool == nullptr:
+  // the few slot mbufs are laid out by hand in heap memory, so the set works
+  // without an EAL (the callgrind counter runs under valgrind, where DPDK's
+  // EAL is best avoided); process_burst only reads/moves within the buffer.
   static Result<BurstSet> build(const ScaledPolicy& p, Family f, uint32_t frames,
                                 rte_mempool* pool, uint32_t seed = 1);
 
@@ -102,6 +105,7 @@ class BurstSet {
   Burst slots_[kSlots];
   std::size_t next_slot_ = 0;
   uint32_t frames_ = 0;
+  std::vector<uint8_t> heap_;  // hand-made mbufs when built without a pool
 };
 
 }  // namespace isoswitch::bench
