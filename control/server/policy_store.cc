@@ -1,6 +1,10 @@
 #include "control/server/policy_store.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "control/policy/compile.h"
@@ -71,6 +75,12 @@ Result<void> PolicyStore::install(PolicyDoc next, uint64_t next_generation, bool
 
 Result<void> PolicyStore::load_initial(const std::optional<std::string>& policy_file) {
   if (!state_file_.empty()) {
+    // Found now rather than at the first mutation, which would be refused.
+    auto slash = state_file_.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : state_file_.substr(0, slash);
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+      return make_error(ErrorCode::kIo, "state file " + state_file_ + ": directory " + dir +
+                                            " is not writable: " + std::strerror(errno));
     auto state = read_state_file(state_file_);
     if (!state) return std::unexpected(state.error());
     if (*state) {

@@ -30,7 +30,8 @@ class PolicyStore {
   PolicyStore& operator=(const PolicyStore&) = delete;
 
   // Start-up (see ControlServer::load_initial): state file, else policy file,
-  // else nothing. Must be called at most once, before any mutation.
+  // else nothing. Must be called at most once, before any mutation. Fails
+  // (kIo) when the state file's directory is missing or not writable.
   Result<void> load_initial(const std::optional<std::string>& policy_file);
 
   // Applies `edit` to a copy of the running document (an empty PolicyDoc

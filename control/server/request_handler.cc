@@ -204,7 +204,7 @@ class RequestOps {
         return make_error(ErrorCode::kInvalidArgument,
                           path + ".op: \"" + *op + "\" is not allowed in a txn");
     }
-    const bool needs_base = list[0]["op"] != "policy.apply";
+    const bool needs_base = list[0].at("op") != "policy.apply";
     auto g = store_.mutate(
         [&](PolicyDoc& doc) -> Result<void> {
           for (std::size_t i = 0; i < list.size(); ++i)

@@ -576,6 +576,10 @@ TEST_F(PersistenceTest, StateThatNoLongerFitsThePortsIsAnError) {
 TEST_F(PersistenceTest, UnwritableStateRefusesTheMutation) {
   FakeHooks hooks;
   PolicyStore store(hooks, test::standard_ports(), 1500, dir_.file("no-such-dir/state.json"));
+  auto start = store.load_initial(std::nullopt);
+  ASSERT_FALSE(start) << "a missing state directory is found at start";
+  EXPECT_EQ(start.error().code, ErrorCode::kIo);
+  EXPECT_NE(start.error().message.find("no-such-dir"), std::string::npos) << start.error().message;
   RequestHandler h(store);
   json r = json::parse(
       h.handle_request_line(json{{"op", "policy.apply"}, {"policy", policy_json()}}.dump()));
@@ -583,6 +587,33 @@ TEST_F(PersistenceTest, UnwritableStateRefusesTheMutation) {
   EXPECT_EQ(r["error"]["code"], "io") << r.dump();
   EXPECT_TRUE(hooks.published.empty()) << "persisting is prepared before publishing";
   EXPECT_EQ(store.generation(), 0u);
+}
+
+TEST_F(PersistenceTest, FailedRenameAfterPublishPutsThePreviousPolicyBack) {
+  // The state path is a non-empty directory: the temp file is written, the
+  // publish happens, then the rename fails.
+  std::string blocker = dir_.file("state-dir");
+  std::filesystem::create_directories(blocker + "/x");
+  FakeHooks hooks;
+  PolicyStore store(hooks, test::standard_ports(), 1500, blocker);
+  RequestHandler h(store);
+  json r = json::parse(
+      h.handle_request_line(json{{"op", "policy.apply"}, {"policy", policy_json()}}.dump()));
+  EXPECT_EQ(r["error"]["code"], "io") << r.dump();
+  // Nothing to go back to: the data plane runs it, so the store says so too.
+  EXPECT_EQ(store.generation(), 1u);
+  EXPECT_EQ(hooks.published, std::vector<uint64_t>{1});
+
+  r = json::parse(h.handle_request_line(R"({"op":"vnic.delete","vnic":"b-0"})"));
+  EXPECT_EQ(r["error"]["code"], "io") << r.dump();
+  EXPECT_EQ(hooks.published, (std::vector<uint64_t>{1, 2, 1})) << "previous policy re-published";
+  EXPECT_EQ(store.generation(), 1u);
+  EXPECT_NE(store.doc()->find_vnic("b-0"), nullptr);
+  ASSERT_NE(hooks.current, nullptr);
+  EXPECT_EQ(hooks.current->generation, 1u);
+  EXPECT_EQ(hooks.current->ports[test::kVnicB0Port].role, PortRole::kVnic);
+  for (auto& e : std::filesystem::directory_iterator(dir_.path()))
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << "temp file left";
 }
 
 }  // namespace
