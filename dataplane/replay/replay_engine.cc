@@ -55,6 +55,15 @@ uint16_t replay_data_room(uint16_t mtu) noexcept {
   return static_cast<uint16_t>(RTE_PKTMBUF_HEADROOM + room);
 }
 
+uint32_t replay_pool_size(uint32_t max_frame_len, uint16_t data_room) noexcept {
+  uint32_t seg = data_room > RTE_PKTMBUF_HEADROOM ? data_room - RTE_PKTMBUF_HEADROOM : 1u;
+  // The first segment has the headroom in front of it, later ones too
+  // (rte_pktmbuf_alloc resets every mbuf the same way).
+  uint32_t per_frame = max_frame_len == 0 ? 1u : (max_frame_len + seg - 1) / seg;
+  uint32_t need = uint32_t{kMaxBurst} * per_frame + 64u;
+  return std::max<uint32_t>(need, 1023u);
+}
+
 Result<Summary> run_pipeline(const Snapshot* snap, const PortTable& ports,
                              const std::vector<ReplayInput>& inputs, rte_mempool* pool,
                              EngineOutput& out, std::vector<PortCounters>& counters) {

@@ -49,6 +49,10 @@ class EngineOutput {
 // one segment, as it does on a NIC configured for that MTU.
 uint16_t replay_data_room(uint16_t mtu) noexcept;
 
+// How many mbufs the pool needs so that a full burst of the longest input
+// frame (chained when it exceeds one segment) never runs it dry.
+uint32_t replay_pool_size(uint32_t max_frame_len, uint16_t data_room) noexcept;
+
 // Judges every frame of `inputs` with `snap` (nullptr: no policy, all drop).
 // `counters` has one entry per port of `ports`. Returns the per-input
 // summary (outputs filled from the frames emitted). Errors: what `out`

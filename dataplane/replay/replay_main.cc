@@ -6,6 +6,7 @@
 #include <rte_mbuf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -207,8 +208,12 @@ int replay_main(int argc, char** argv) {
   // 2. The data plane's environment: EAL without hugepages, NIC or root.
   auto eal = Eal::init(opts->eal_args);
   if (!eal) return fail(kExitInternal, eal.error().message);
+  uint32_t max_len = 0;
+  for (const auto& c : captures)
+    for (const auto& f : c.frames) max_len = std::max(max_len, f.len);
+  const uint16_t room = replay_data_room(opts->mtu);
   std::unique_ptr<rte_mempool, PoolFree> pool(rte_pktmbuf_pool_create(
-      "replay_pool", 1023, 0, 0, replay_data_room(opts->mtu), SOCKET_ID_ANY));
+      "replay_pool", replay_pool_size(max_len, room), 0, 0, room, SOCKET_ID_ANY));
   if (!pool)
     return fail(kExitInternal,
                 std::string("cannot create the mbuf pool: ") + rte_strerror(rte_errno));

@@ -207,6 +207,42 @@ TEST(ReplayDataRoom, FramesWithinTheMtuFitOneSegment) {
   }
 }
 
+TEST(ReplayPoolSize, AFullBurstOfTheLongestFrameFits) {
+  const uint16_t room = replay_data_room(1500);
+  const uint32_t seg = room - RTE_PKTMBUF_HEADROOM;
+  EXPECT_GE(replay_pool_size(60, room), 1023u);
+  EXPECT_GE(replay_pool_size(262144, room), 32u * ((262144 + seg - 1) / seg));
+  EXPECT_GE(replay_pool_size(seg + 1, room), 64u);
+}
+
+TEST(ReplayPoolSize, HugeCapturedFramesDoNotRunThePoolDry) {
+  // tcpdump on a host with TSO captures 64 KiB "frames": a burst of them must
+  // be judged (too_long), not fail the run.
+  const uint16_t room = replay_data_room(1500);
+  rte_mempool* pool = rte_pktmbuf_pool_create("huge_pool", replay_pool_size(65000, room), 0, 0,
+                                              room, SOCKET_ID_ANY);
+  ASSERT_NE(pool, nullptr);
+  auto ports = test::standard_ports();
+  auto snap = ctl::compile(test::standard_policy(), ports, {.generation = 1, .mtu = 1500});
+  ASSERT_TRUE(snap);
+  Capture c;
+  Bytes big = FrameBuilder()
+                  .eth(mac(sa::kGatewayMac), mac(sa::kA0Mac))
+                  .ipv4(ip4(sa::kA0Ip), ip4(sa::kA1Ip))
+                  .udp(1, 2)
+                  .payload(Bytes(65000 - 42, 1))
+                  .build();
+  for (int i = 0; i < 40; ++i) add(c, i, big);
+  std::vector<ReplayInput> ins = {{"vnic0", test::kVnicA0Port, &c}};
+  MemoryOutput out(ins);
+  std::vector<PortCounters> counters(ports.size());
+  auto sum = run_pipeline(snap->get(), ports, ins, pool, out, counters);
+  ASSERT_TRUE(sum) << sum.error().message;
+  EXPECT_EQ(sum->inputs[0].counts.reasons[static_cast<int>(DropReason::too_long)], 40u);
+  EXPECT_EQ(rte_mempool_in_use_count(pool), 0u);
+  rte_mempool_free(pool);
+}
+
 class JumboTest : public EngineTest {
  protected:
   void SetUp() override {
