@@ -8,7 +8,7 @@
 # Usage: bash perf/run-bench.sh BUILD_DIR [--with-ovs] [--full]
 #   --with-ovs  installs Debian's openvswitch-switch-dpdk when missing (root)
 #               and adds OVS-DPDK to the side-by-side throughput run
-#   --full      the README's settings (5 rounds x 5 s, 1,000 updates, ...)
+#   --full      the README's settings (5 rounds x 5 s, 300 updates, ...)
 set -uo pipefail
 BUILD=${1:?usage: run-bench.sh BUILD_DIR [--with-ovs] [--full]}
 shift
@@ -54,7 +54,7 @@ fi
 
 if [ "$FULL" = 1 ]; then
   MIN_TIME=0.5; PASSES=50; TP_ARGS=(--rounds 5 --seconds 5); CG_ARGS=()
-  UPD_ARGS=(--updates 1000 --rate 1000 --replacements 20)
+  UPD_ARGS=(--updates 300 --rate 1000 --replacements 10)
 else
   MIN_TIME=0.05; PASSES=10; TP_ARGS=(--quick); CG_ARGS=(--quick)
   UPD_ARGS=(--updates 200 --rate 1000 --replacements 5)
@@ -62,14 +62,14 @@ fi
 
 step "micro-benchmarks: pipeline stages and bursts (Mpps = items_per_second)"
 run "$BUILD/perf/pipeline_bench" --benchmark_min_time=$MIN_TIME \
-  --benchmark_out="$OUT/pipeline_bench.csv" --benchmark_out_format=csv
+  --benchmark_out="$OUT/pipeline_bench.json" --benchmark_out_format=json
 
 step "scale sweep: policy size x cycles/frame"
 run "$BUILD/perf/scale_sweep" --passes $PASSES --csv "$OUT/scale.csv"
 
 step "update costs on the control thread"
 run "$BUILD/perf/update_bench" --benchmark_min_time=$MIN_TIME \
-  --benchmark_out="$OUT/update_bench.csv" --benchmark_out_format=csv
+  --benchmark_out="$OUT/update_bench.json" --benchmark_out_format=json
 
 step "callgrind: instructions/frame"
 run bash "$HERE/callgrind.sh" "$BUILD" "$OUT" "${CG_ARGS[@]}"
