@@ -19,7 +19,8 @@ Result<void> upsert_job(PolicyDoc& doc, JobDoc job) {
 }
 
 Result<void> delete_job(PolicyDoc& doc, std::string_view id) {
-  auto it = std::find_if(doc.jobs.begin(), doc.jobs.end(), [&](const JobDoc& j) { return j.id == id; });
+  auto it =
+      std::find_if(doc.jobs.begin(), doc.jobs.end(), [&](const JobDoc& j) { return j.id == id; });
   if (it == doc.jobs.end())
     return make_error(ErrorCode::kNotFound, "job \"" + std::string(id) + "\" does not exist");
   for (const VnicDoc& v : doc.vnics)
@@ -42,8 +43,8 @@ Result<void> upsert_vnic(PolicyDoc& doc, VnicDoc vnic) {
 }
 
 Result<void> delete_vnic(PolicyDoc& doc, std::string_view id) {
-  auto it =
-      std::find_if(doc.vnics.begin(), doc.vnics.end(), [&](const VnicDoc& v) { return v.id == id; });
+  auto it = std::find_if(doc.vnics.begin(), doc.vnics.end(),
+                         [&](const VnicDoc& v) { return v.id == id; });
   if (it == doc.vnics.end())
     return make_error(ErrorCode::kNotFound, "vNIC \"" + std::string(id) + "\" does not exist");
   doc.vnics.erase(it);

@@ -84,7 +84,9 @@ Result<Ipv4Addr> as_ipv4(const json& j, std::string_view path) {
   auto s = as_string(j, path);
   if (!s) return std::unexpected(s.error());
   auto a = parse_ipv4(*s);
-  if (!a) return invalid(path, quote_for_message(*s) + " is not an IPv4 address (dotted quad, no leading zeros)");
+  if (!a)
+    return invalid(
+        path, quote_for_message(*s) + " is not an IPv4 address (dotted quad, no leading zeros)");
   return *a;
 }
 
@@ -100,12 +102,15 @@ Result<Ipv4Prefix> as_prefix(const json& j, std::string_view path) {
   auto s = as_string(j, path);
   if (!s) return std::unexpected(s.error());
   auto p = parse_ipv4_prefix(*s);
-  if (!p) return invalid(path, quote_for_message(*s) + " is not an IPv4 prefix (a.b.c.d/len, no host bits set)");
+  if (!p)
+    return invalid(
+        path, quote_for_message(*s) + " is not an IPv4 prefix (a.b.c.d/len, no host bits set)");
   return *p;
 }
 
 Result<bool> as_bool(const json& j, std::string_view path) {
-  if (!j.is_boolean()) return invalid(path, std::string("expected a boolean, got ") + j.type_name());
+  if (!j.is_boolean())
+    return invalid(path, std::string("expected a boolean, got ") + j.type_name());
   return j.get<bool>();
 }
 
@@ -124,8 +129,8 @@ Result<int64_t> as_int(const json& j, std::string_view path, int64_t lo, int64_t
   }
   int64_t v = j.get<int64_t>();
   if (v < lo || v > hi)
-    return invalid(path,
-                   std::to_string(v) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
+    return invalid(
+        path, std::to_string(v) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
   return v;
 }
 
@@ -135,11 +140,11 @@ Result<const json*> as_array(const json& j, std::string_view path) {
 }
 
 // Each helper below fills one struct; `TRY` keeps them readable.
-#define ISOSWITCH_TRY(lhs, expr)                          \
-  do {                                                    \
-    auto _r = (expr);                                     \
+#define ISOSWITCH_TRY(lhs, expr)                            \
+  do {                                                      \
+    auto _r = (expr);                                       \
     if (!_r) return std::unexpected(std::move(_r.error())); \
-    lhs = std::move(*_r);                                 \
+    lhs = std::move(*_r);                                   \
   } while (0)
 
 Result<VpcDoc> vpc_from_json(const json& j, std::string_view path) {
@@ -213,7 +218,9 @@ Result<HostDoc> host_from_json(const json& j, std::string_view path) {
   return h;
 }
 
-json mac_json(const MacAddr& m) { return to_string(m); }
+json mac_json(const MacAddr& m) {
+  return to_string(m);
+}
 
 // Thrown only inside parse_json_strict's callback and caught right there.
 struct DuplicateKey {
@@ -257,7 +264,9 @@ Result<nlohmann::json> parse_json_strict(std::string_view text, std::string_view
   std::vector<std::set<std::string>> open;
   auto cb = [&open](int, json::parse_event_t ev, json& parsed) -> bool {
     switch (ev) {
-      case json::parse_event_t::object_start: open.emplace_back(); break;
+      case json::parse_event_t::object_start:
+        open.emplace_back();
+        break;
       case json::parse_event_t::object_end:
         if (!open.empty()) open.pop_back();
         break;
@@ -265,7 +274,8 @@ Result<nlohmann::json> parse_json_strict(std::string_view text, std::string_view
         if (!open.empty() && !open.back().insert(parsed.get<std::string>()).second)
           throw DuplicateKey{parsed.get<std::string>()};
         break;
-      default: break;
+      default:
+        break;
     }
     return true;
   };

@@ -70,7 +70,8 @@ Result<void> check_name(const std::string& path, const std::string& s) {
 Result<void> check_unicast_mac(const std::string& path, const MacAddr& m) {
   if (m.is_zero()) return invalid(path, to_string(m) + " is the all-zero MAC");
   if (m.is_multicast())
-    return invalid(path, to_string(m) + " is a multicast/broadcast MAC (a station needs a unicast one)");
+    return invalid(path,
+                   to_string(m) + " is a multicast/broadcast MAC (a station needs a unicast one)");
   return {};
 }
 
@@ -141,13 +142,13 @@ Result<void> validate(const PolicyDoc& doc) {
     const JobDoc& job = doc.jobs[i];
     total_peers += job.peers.size() + job.peers6.size();
     if (job.vpc && job.vpc->prefixes.size() > kMaxVpcPrefixesPerJob)
-      return invalid(idx("jobs", i) + ".vpc.prefixes",
-                     std::to_string(job.vpc->prefixes.size()) +
-                         " prefixes, more than the limit of " +
-                         std::to_string(kMaxVpcPrefixesPerJob));
+      return invalid(idx("jobs", i) + ".vpc.prefixes", std::to_string(job.vpc->prefixes.size()) +
+                                                           " prefixes, more than the limit of " +
+                                                           std::to_string(kMaxVpcPrefixesPerJob));
   }
   if (total_peers > kMaxPeersTotal)
-    return invalid("jobs", std::to_string(total_peers) + " peers in all jobs, more than the limit of " +
+    return invalid("jobs", std::to_string(total_peers) +
+                               " peers in all jobs, more than the limit of " +
                                std::to_string(kMaxPeersTotal));
 
   // ---- host ----
@@ -175,7 +176,8 @@ Result<void> validate(const PolicyDoc& doc) {
     if (a.mac == host.uplink.mac)
       return invalid("host.agent.mac", to_string(a.mac) + " is also host.uplink.mac");
     if (!ports.emplace(a.port, "host.agent.port").second)
-      return invalid("host.agent.port", "port " + q(a.port) + " is already used by host.uplink.port");
+      return invalid("host.agent.port",
+                     "port " + q(a.port) + " is already used by host.uplink.port");
     host_addrs.emplace_back(a.service_ip, "host.agent.service_ip");
   }
 
@@ -194,25 +196,25 @@ Result<void> validate(const PolicyDoc& doc) {
                                        std::to_string(it->second) + "])");
     for (Ipv4Addr a : job.peers) {
       if (const char* why = bad_container4(a))
-        return invalid(base + ".peers", to_string(a) + " cannot be a container address (" + why + ")");
-      if (auto [it, fresh] = peers4.emplace(a.value, Owner{i}); !fresh)
         return invalid(base + ".peers",
-                       it->second.job == i
-                           ? to_string(a) + " is listed twice"
-                           : to_string(a) + " is also a peer of job " +
-                                 q(doc.jobs[it->second.job].id) + " (jobs[" +
-                                 std::to_string(it->second.job) + "])");
+                       to_string(a) + " cannot be a container address (" + why + ")");
+      if (auto [it, fresh] = peers4.emplace(a.value, Owner{i}); !fresh)
+        return invalid(base + ".peers", it->second.job == i
+                                            ? to_string(a) + " is listed twice"
+                                            : to_string(a) + " is also a peer of job " +
+                                                  q(doc.jobs[it->second.job].id) + " (jobs[" +
+                                                  std::to_string(it->second.job) + "])");
     }
     for (const Ipv6Addr& a : job.peers6) {
       if (const char* why = bad_container6(a))
-        return invalid(base + ".peers", to_string(a) + " cannot be a container address (" + why + ")");
-      if (auto [it, fresh] = peers6.emplace(a, Owner{i}); !fresh)
         return invalid(base + ".peers",
-                       it->second.job == i
-                           ? to_string(a) + " is listed twice"
-                           : to_string(a) + " is also a peer of job " +
-                                 q(doc.jobs[it->second.job].id) + " (jobs[" +
-                                 std::to_string(it->second.job) + "])");
+                       to_string(a) + " cannot be a container address (" + why + ")");
+      if (auto [it, fresh] = peers6.emplace(a, Owner{i}); !fresh)
+        return invalid(base + ".peers", it->second.job == i
+                                            ? to_string(a) + " is listed twice"
+                                            : to_string(a) + " is also a peer of job " +
+                                                  q(doc.jobs[it->second.job].id) + " (jobs[" +
+                                                  std::to_string(it->second.job) + "])");
     }
     if (job.vpc) {
       const VpcDoc& v = *job.vpc;
@@ -232,7 +234,8 @@ Result<void> validate(const PolicyDoc& doc) {
   std::unordered_map<uint32_t, std::size_t> host_seen;
   for (std::size_t k = 0; k < host_addrs.size(); ++k) {
     const auto& [a, path] = host_addrs[k];
-    if (const char* why = bad_host4(a)) return invalid(path, to_string(a) + " is not usable (" + why + ")");
+    if (const char* why = bad_host4(a))
+      return invalid(path, to_string(a) + " is not usable (" + why + ")");
     if (auto it = peers4.find(a.value); it != peers4.end())
       return invalid(path, to_string(a) + " is a container address (a peer of job " +
                                q(doc.jobs[it->second.job].id) + ")");

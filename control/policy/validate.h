@@ -22,7 +22,7 @@ namespace isoswitch::ctl {
 inline constexpr std::size_t kMaxVpcPrefixesPerJob = 4096;
 inline constexpr std::size_t kMaxPeersTotal = 1'000'000;  // IPv4 + IPv6, all jobs
 inline constexpr std::size_t kMaxJobs = 65'536;
-inline constexpr std::size_t kMaxVnics = 65'533;  // + uplink + agent < kNoPort
+inline constexpr std::size_t kMaxVnics = 65'533;    // + uplink + agent < kNoPort
 inline constexpr std::size_t kMaxNameLength = 255;  // ids and port names, bytes
 
 Result<void> validate(const PolicyDoc& doc);

@@ -16,9 +16,15 @@ namespace {
 using ::testing::StartsWith;
 namespace sa = test::std_addr;
 
-uint32_t ip4(const char* s) { return parse_ipv4(s)->value; }
-Ipv6Addr ip6(const char* s) { return *parse_ipv6(s); }
-MacAddr mac(const char* s) { return *parse_mac(s); }
+uint32_t ip4(const char* s) {
+  return parse_ipv4(s)->value;
+}
+Ipv6Addr ip6(const char* s) {
+  return *parse_ipv6(s);
+}
+MacAddr mac(const char* s) {
+  return *parse_mac(s);
+}
 
 std::unique_ptr<Snapshot> compile_standard(const CompileOptions& o = {}) {
   auto s = compile(test::standard_policy(), test::standard_ports(), o);
@@ -178,15 +184,16 @@ TEST(Compile, VpcRangesAreSortedMergedAndPerJob) {
   auto& pa = d.jobs[0].vpc->prefixes;  // train-a
   ASSERT_EQ(d.jobs[0].id, "train-a");
   pa.clear();
-  for (const char* p : {"100.64.1.0/24", "100.64.0.0/24",   // adjacent: one range
-                        "100.64.0.128/25",                   // inside: absorbed
+  for (const char* p : {"100.64.1.0/24", "100.64.0.0/24",  // adjacent: one range
+                        "100.64.0.128/25",                 // inside: absorbed
                         "3.5.0.0/16", "198.51.100.7/32", "255.255.255.0/24",
-                        "255.255.255.255/32"})               // touches the top: no overflow
+                        "255.255.255.255/32"})  // touches the top: no overflow
     pa.push_back(*parse_ipv4_prefix(p));
   // A second VPC job whose range sits between train-a's.
   JobDoc& c = d.jobs[1];
   ASSERT_EQ(c.id, "train-c");
-  c.vpc = VpcDoc{.vlan = 202, .gateway_mac = mac("02:00:00:00:bb:fd"),
+  c.vpc = VpcDoc{.vlan = 202,
+                 .gateway_mac = mac("02:00:00:00:bb:fd"),
                  .agent_ip = *parse_ipv4("172.31.6.10"),
                  .prefixes = {*parse_ipv4_prefix("60.0.0.0/8"), *parse_ipv4_prefix("60.0.0.0/8")}};
   auto r = compile(d, test::standard_ports(), {});
@@ -208,16 +215,23 @@ TEST(Compile, VpcRangesAreSortedMergedAndPerJob) {
     const char* ip;
     bool a, c;
   };
-  for (Case k : {Case{"3.5.0.0", true, false}, {"3.5.255.255", true, false},
-                 {"3.4.255.255", false, false}, {"3.6.0.0", false, false},
-                 {"100.64.0.0", true, false}, {"100.64.0.200", true, false},
-                 {"100.64.1.255", true, false}, {"100.64.2.0", false, false},
-                 {"100.63.255.255", false, false}, {"198.51.100.7", true, false},
-                 {"198.51.100.6", false, false}, {"198.51.100.8", false, false},
-                 {"255.255.255.255", true, false}, {"255.255.254.255", false, false},
-                 {"60.1.2.3", false, true}, {"0.0.0.0", false, false},
-                 {"52.216.0.1", false, false}})
-  {
+  for (Case k : {Case{"3.5.0.0", true, false},
+                 {"3.5.255.255", true, false},
+                 {"3.4.255.255", false, false},
+                 {"3.6.0.0", false, false},
+                 {"100.64.0.0", true, false},
+                 {"100.64.0.200", true, false},
+                 {"100.64.1.255", true, false},
+                 {"100.64.2.0", false, false},
+                 {"100.63.255.255", false, false},
+                 {"198.51.100.7", true, false},
+                 {"198.51.100.6", false, false},
+                 {"198.51.100.8", false, false},
+                 {"255.255.255.255", true, false},
+                 {"255.255.254.255", false, false},
+                 {"60.1.2.3", false, true},
+                 {"0.0.0.0", false, false},
+                 {"52.216.0.1", false, false}}) {
     EXPECT_EQ(s.vpc_allows(a, ip4(k.ip)), k.a) << k.ip;
     EXPECT_EQ(s.vpc_allows(cj, ip4(k.ip)), k.c) << k.ip;
     EXPECT_FALSE(s.vpc_allows(s.jobs[2], ip4(k.ip))) << "no VPC, nothing allowed: " << k.ip;
@@ -321,7 +335,8 @@ TEST(Compile, LargePolicyCompilesAndEveryAddressIsFound) {
     }
   }
   // Peer p = 10.0.0.0 + p + 1 belongs to job p % kJobs; the first kVnics are local.
-  for (uint32_t p = 0; p < kPeers; ++p) d.jobs[p % kJobs].peers.push_back(Ipv4Addr{0x0A000001u + p});
+  for (uint32_t p = 0; p < kPeers; ++p)
+    d.jobs[p % kJobs].peers.push_back(Ipv4Addr{0x0A000001u + p});
   for (uint32_t v = 0; v < kVnics; ++v) {
     Ipv6Addr a6 = ip6("fd00::");
     a6.b[12] = static_cast<uint8_t>(v >> 8);
@@ -332,8 +347,11 @@ TEST(Compile, LargePolicyCompilesAndEveryAddressIsFound) {
     m.b[4] = static_cast<uint8_t>(v >> 8);
     m.b[5] = static_cast<uint8_t>(v);
     m.b[3] = 1;
-    d.vnics.push_back(VnicDoc{.id = "v-" + std::to_string(v), .port = "p" + std::to_string(v),
-                              .mac = m, .ip = Ipv4Addr{0x0A000001u + v}, .ipv6 = a6,
+    d.vnics.push_back(VnicDoc{.id = "v-" + std::to_string(v),
+                              .port = "p" + std::to_string(v),
+                              .mac = m,
+                              .ip = Ipv4Addr{0x0A000001u + v},
+                              .ipv6 = a6,
                               .job = "job-" + std::to_string(v % kJobs)});
   }
   ASSERT_TRUE(validate(d)) << validate(d).error().message;

@@ -20,8 +20,12 @@ JobDoc job(const char* id, const char* peer) {
 }
 
 VnicDoc vnic(const char* id, const char* port, const char* mac, const char* ip, const char* job) {
-  return VnicDoc{.id = id, .port = port, .mac = *parse_mac(mac), .ip = *parse_ipv4(ip),
-                 .ipv6 = {}, .job = job};
+  return VnicDoc{.id = id,
+                 .port = port,
+                 .mac = *parse_mac(mac),
+                 .ip = *parse_ipv4(ip),
+                 .ipv6 = {},
+                 .job = job};
 }
 
 TEST(EditJob, UpsertAppendsNewJobs) {

@@ -1,6 +1,7 @@
 // JSON <-> PolicyDoc: round trip, defaults, and every rejection with its
 // JSON path (docs/policy.md "Validation rules").
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "control/policy/compile.h"
 #include "control/policy/policy_json.h"
 #include "control/policy/validate.h"
 #include "tests/support/test_policy.h"
@@ -43,11 +45,19 @@ const char* const kExample = R"({
   ]
 })";
 
-json example() { return json::parse(kExample); }
+json example() {
+  return json::parse(kExample);
+}
 
-Ipv4Addr ip4(const char* s) { return *parse_ipv4(s); }
-Ipv6Addr ip6(const char* s) { return *parse_ipv6(s); }
-MacAddr mac(const char* s) { return *parse_mac(s); }
+Ipv4Addr ip4(const char* s) {
+  return *parse_ipv4(s);
+}
+Ipv6Addr ip6(const char* s) {
+  return *parse_ipv6(s);
+}
+MacAddr mac(const char* s) {
+  return *parse_mac(s);
+}
 
 TEST(PolicyJson, ParsesTheExampleIntoTheModel) {
   auto doc = parse_policy(kExample);
@@ -109,8 +119,7 @@ TEST(PolicyJson, OutputIsCanonical) {
   ASSERT_TRUE(doc) << doc.error().message;
   json out = policy_to_json(*doc);
   EXPECT_EQ(out["host"]["gateway_mac"], "02:fe:00:00:00:01");
-  EXPECT_EQ(out["jobs"][0]["peers"],
-            json({"10.1.0.11", "10.1.0.12", "10.1.1.21", "fd00:1::11"}));
+  EXPECT_EQ(out["jobs"][0]["peers"], json({"10.1.0.11", "10.1.0.12", "10.1.1.21", "fd00:1::11"}));
   EXPECT_EQ(out["vnics"][0]["ipv6"], "fd00:1::11");
   EXPECT_EQ(out["jobs"][1]["isolated"], true);
 }
@@ -175,8 +184,8 @@ TEST(PolicyJson, JobAndVnicErrorsUseTheCallersPath) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(r.error().message, "params.job.isolatd: unknown field");
-  json v = {{"id", "v"}, {"port", "p"}, {"mac", "02:00:00:00:00:01"}, {"ip", "10.0.0.01"},
-            {"job", "x"}};
+  json v = {
+      {"id", "v"}, {"port", "p"}, {"mac", "02:00:00:00:00:01"}, {"ip", "10.0.0.01"}, {"job", "x"}};
   auto rv = vnic_from_json(v, "vnic");
   ASSERT_FALSE(rv);
   EXPECT_THAT(rv.error().message, StartsWith("vnic.ip: \"10.0.0.01\" is not an IPv4 address"));
@@ -196,7 +205,9 @@ struct Reject {
   const char* message;  // the exact start of the error message (path + reason)
 };
 
-void PrintTo(const Reject& r, std::ostream* os) { *os << r.name; }
+void PrintTo(const Reject& r, std::ostream* os) {
+  *os << r.name;
+}
 
 class PolicyReject : public ::testing::TestWithParam<Reject> {};
 
@@ -217,15 +228,19 @@ const Reject kRejects[] = {
     // Shape and types.
     {"version_missing", [](json& j) { j.erase("version"); }, "version: missing"},
     {"version_2", [](json& j) { j["version"] = 2; }, "version: 2 is not supported (expected 1)"},
-    {"version_string", [](json& j) { j["version"] = "1"; }, "version: expected an integer, got string"},
+    {"version_string", [](json& j) { j["version"] = "1"; },
+     "version: expected an integer, got string"},
     {"version_float", [](json& j) { j["version"] = 1.0; }, "version: expected an integer"},
     {"host_missing", [](json& j) { j.erase("host"); }, "host: missing"},
-    {"host_array", [](json& j) { j["host"] = json::array(); }, "host: expected an object, got array"},
+    {"host_array", [](json& j) { j["host"] = json::array(); },
+     "host: expected an object, got array"},
     {"jobs_missing", [](json& j) { j.erase("jobs"); }, "jobs: missing"},
     {"vnics_missing", [](json& j) { j.erase("vnics"); }, "vnics: missing"},
-    {"jobs_object", [](json& j) { j["jobs"] = json::object(); }, "jobs: expected an array, got object"},
+    {"jobs_object", [](json& j) { j["jobs"] = json::object(); },
+     "jobs: expected an array, got object"},
     {"jobs_null", [](json& j) { j["jobs"] = nullptr; }, "jobs: expected an array, got null"},
-    {"job_not_object", [](json& j) { j["jobs"][1] = "infer-b"; }, "jobs[1]: expected an object, got string"},
+    {"job_not_object", [](json& j) { j["jobs"][1] = "infer-b"; },
+     "jobs[1]: expected an object, got string"},
     {"isolated_string", [](json& j) { j["jobs"][0]["isolated"] = "yes"; },
      "jobs[0].isolated: expected a boolean, got string"},
     {"isolated_number", [](json& j) { j["jobs"][0]["isolated"] = 0; },
@@ -235,7 +250,8 @@ const Reject kRejects[] = {
      "jobs[1].peers: expected an array, got string"},
     {"peer_number", [](json& j) { j["jobs"][1]["peers"][0] = 167903237; },
      "jobs[1].peers[0]: expected a string, got number"},
-    {"id_number", [](json& j) { j["jobs"][1]["id"] = 7; }, "jobs[1].id: expected a string, got number"},
+    {"id_number", [](json& j) { j["jobs"][1]["id"] = 7; },
+     "jobs[1].id: expected a string, got number"},
     {"uplink_mac_number", [](json& j) { j["host"]["uplink"]["mac"] = 5; },
      "host.uplink.mac: expected a string, got number"},
     {"next_hop_missing", [](json& j) { j["host"]["uplink"].erase("next_hop_mac"); },
@@ -257,12 +273,16 @@ const Reject kRejects[] = {
     // Unknown fields at every level.
     {"unknown_root", [](json& j) { j["comment"] = "x"; }, "comment: unknown field"},
     {"unknown_host", [](json& j) { j["host"]["gateway"] = "x"; }, "host.gateway: unknown field"},
-    {"unknown_uplink", [](json& j) { j["host"]["uplink"]["vlan"] = 5; }, "host.uplink.vlan: unknown field"},
-    {"unknown_agent", [](json& j) { j["host"]["agent"]["ip"] = "1.2.3.4"; }, "host.agent.ip: unknown field"},
-    {"unknown_job", [](json& j) { j["jobs"][1]["isolatd"] = false; }, "jobs[1].isolatd: unknown field"},
+    {"unknown_uplink", [](json& j) { j["host"]["uplink"]["vlan"] = 5; },
+     "host.uplink.vlan: unknown field"},
+    {"unknown_agent", [](json& j) { j["host"]["agent"]["ip"] = "1.2.3.4"; },
+     "host.agent.ip: unknown field"},
+    {"unknown_job", [](json& j) { j["jobs"][1]["isolatd"] = false; },
+     "jobs[1].isolatd: unknown field"},
     {"unknown_vpc", [](json& j) { j["jobs"][0]["vpc"]["prefix"] = json::array(); },
      "jobs[0].vpc.prefix: unknown field"},
-    {"unknown_vnic", [](json& j) { j["vnics"][2]["ipv4"] = "10.2.0.5"; }, "vnics[2].ipv4: unknown field"},
+    {"unknown_vnic", [](json& j) { j["vnics"][2]["ipv4"] = "10.2.0.5"; },
+     "vnics[2].ipv4: unknown field"},
     // Address syntax.
     {"mac_short", [](json& j) { j["host"]["gateway_mac"] = "02:fe:00:00:00"; },
      "host.gateway_mac: \"02:fe:00:00:00\" is not a MAC address"},
@@ -305,18 +325,17 @@ const Reject kRejects[] = {
      "host.uplink.port: must not be empty"},
     {"empty_agent_port", [](json& j) { j["host"]["agent"]["port"] = ""; },
      "host.agent.port: must not be empty"},
-    {"empty_vnic_port", [](json& j) { j["vnics"][2]["port"] = ""; }, "vnics[2].port: must not be empty"},
+    {"empty_vnic_port", [](json& j) { j["vnics"][2]["port"] = ""; },
+     "vnics[2].port: must not be empty"},
     {"control_char_id", [](json& j) { j["vnics"][2]["id"] = "b\n0"; },
      "vnics[2].id: must be UTF-8 without control characters"},
     {"long_id", [](json& j) { j["jobs"][1]["id"] = std::string(256, 'x'); },
      "jobs[1].id: longer than 255 bytes"},
-    {"vnic_unknown_job", [](json& j) { j["vnics"][2]["job"] = "x"; }, "vnics[2].job: unknown job \"x\""},
+    {"vnic_unknown_job", [](json& j) { j["vnics"][2]["job"] = "x"; },
+     "vnics[2].job: unknown job \"x\""},
     {"vnic_dup_mac", [](json& j) { j["vnics"][2]["mac"] = "02:00:00:01:00:11"; },
      "vnics[2].mac: duplicate MAC 02:00:00:01:00:11 (also vnics[0])"},
-    {"vnic_dup_ip",
-     [](json& j) {
-       j["vnics"][1]["ip"] = "10.1.0.11";
-     },
+    {"vnic_dup_ip", [](json& j) { j["vnics"][1]["ip"] = "10.1.0.11"; },
      "vnics[1].ip: duplicate IPv4 10.1.0.11 (also vnics[0])"},
     {"vnic_dup_ipv6", [](json& j) { j["vnics"][1]["ipv6"] = "fd00:1::11"; },
      "vnics[1].ipv6: duplicate IPv6 fd00:1::11 (also vnics[0])"},
@@ -330,10 +349,7 @@ const Reject kRejects[] = {
      "host.agent.mac: 02:fe:00:00:00:01 is also host.gateway_mac"},
     {"vnic_ip_not_peer", [](json& j) { j["jobs"][0]["peers"].erase(1); },
      "vnics[1].ip: 10.1.0.12 is not in the peers of job \"train-a\""},
-    {"vnic_ip_other_jobs_peer",
-     [](json& j) {
-       j["vnics"][2]["job"] = "train-a";
-     },
+    {"vnic_ip_other_jobs_peer", [](json& j) { j["vnics"][2]["job"] = "train-a"; },
      "vnics[2].ip: 10.2.0.5 is not in the peers of job \"train-a\""},
     {"vnic_ipv6_not_peer", [](json& j) { j["vnics"][1]["ipv6"] = "fd00:1::12"; },
      "vnics[1].ipv6: fd00:1::12 is not in the peers of job \"train-a\""},
@@ -373,7 +389,8 @@ const Reject kRejects[] = {
     // VPC.
     {"vlan_5000", [](json& j) { j["jobs"][0]["vpc"]["vlan"] = 5000; },
      "jobs[0].vpc.vlan: 5000 is outside 1..4094"},
-    {"vlan_0", [](json& j) { j["jobs"][0]["vpc"]["vlan"] = 0; }, "jobs[0].vpc.vlan: 0 is outside 1..4094"},
+    {"vlan_0", [](json& j) { j["jobs"][0]["vpc"]["vlan"] = 0; },
+     "jobs[0].vpc.vlan: 0 is outside 1..4094"},
     {"vlan_4095", [](json& j) { j["jobs"][0]["vpc"]["vlan"] = 4095; },
      "jobs[0].vpc.vlan: 4095 is outside 1..4094"},
     {"vlan_negative", [](json& j) { j["jobs"][0]["vpc"]["vlan"] = -1; },
@@ -382,17 +399,22 @@ const Reject kRejects[] = {
      "jobs[0].vpc.vlan: 18446744073709551615 is outside 1..4094"},
     {"vlan_shared",
      [](json& j) {
-       j["jobs"][1]["vpc"] = {{"vlan", 101}, {"gateway_mac", "02:00:00:00:bb:fd"},
-                              {"agent_ip", "172.31.6.10"}, {"prefixes", json::array()}};
+       j["jobs"][1]["vpc"] = {{"vlan", 101},
+                              {"gateway_mac", "02:00:00:00:bb:fd"},
+                              {"agent_ip", "172.31.6.10"},
+                              {"prefixes", json::array()}};
      },
      "jobs[1].vpc.vlan: VLAN 101 is already the VPC VLAN of jobs[0]"},
     {"agent_ip_shared",
      [](json& j) {
-       j["jobs"][1]["vpc"] = {{"vlan", 102}, {"gateway_mac", "02:00:00:00:bb:fd"},
-                              {"agent_ip", "172.31.5.10"}, {"prefixes", json::array()}};
+       j["jobs"][1]["vpc"] = {{"vlan", 102},
+                              {"gateway_mac", "02:00:00:00:bb:fd"},
+                              {"agent_ip", "172.31.5.10"},
+                              {"prefixes", json::array()}};
      },
      "jobs[1].vpc.agent_ip: 172.31.5.10 is already used by jobs[0].vpc.agent_ip"},
-    {"prefix_covers_own_peer", [](json& j) { j["jobs"][0]["vpc"]["prefixes"].push_back("10.1.0.0/24"); },
+    {"prefix_covers_own_peer",
+     [](json& j) { j["jobs"][0]["vpc"]["prefixes"].push_back("10.1.0.0/24"); },
      "jobs[0].vpc.prefixes[2]: 10.1.0.0/24 contains container address 10.1.0.11: would route to a "
      "container"},
     {"prefix_covers_other_jobs_peer",
@@ -424,7 +446,8 @@ const Reject kRejects[] = {
      [](json& j) {
        json p = json::array();
        for (uint32_t i = 0; i <= kMaxVpcPrefixesPerJob; ++i)
-         p.push_back("100." + std::to_string(64 + i / 256 % 64) + "." + std::to_string(i % 256) + ".0/24");
+         p.push_back("100." + std::to_string(64 + i / 256 % 64) + "." + std::to_string(i % 256) +
+                     ".0/24");
        j["jobs"][0]["vpc"]["prefixes"] = p;
      },
      "jobs[0].vpc.prefixes: 4097 prefixes, more than the limit of 4096"},
@@ -456,8 +479,9 @@ TEST(PolicyText, NonObjectDocumentsAreRejected) {
 }
 
 TEST(PolicyText, SyntaxErrorsAreErrorsNotExceptions) {
-  for (const char* text : {"", "{", "{\"version\": 1,}", "{\"version\": 1} trailing",
-                           "{\"version\": 1 /* comment */}", "{'version': 1}", "{\"a\": 1e99999}"}) {
+  for (const char* text :
+       {"", "{", "{\"version\": 1,}", "{\"version\": 1} trailing", "{\"version\": 1 /* comment */}",
+        "{'version': 1}", "{\"a\": 1e99999}"}) {
     auto r = parse_policy(text);
     ASSERT_FALSE(r) << text;
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
@@ -489,7 +513,8 @@ TEST(PolicyText, DepthScanCountsOnlyStructuralBrackets) {
   over.append(kMaxJsonDepth + 1, ']');
   EXPECT_FALSE(check_json_depth(over));
   // Brackets inside strings (and escaped quotes) are data, not nesting.
-  std::string in_string = "{\"id\": \"" + std::string(1000, '[') + "\\\"" + std::string(1000, '{') + "\"}";
+  std::string in_string =
+      "{\"id\": \"" + std::string(1000, '[') + "\\\"" + std::string(1000, '{') + "\"}";
   EXPECT_TRUE(check_json_depth(in_string));
   // Closing first cannot buy depth credit.
   EXPECT_FALSE(check_json_depth("]]]]" + std::string(40, '[')));
@@ -535,6 +560,51 @@ TEST(PolicyText, NulInsideAStringIsNotTruncated) {
   auto r2 = parse_policy(j.dump());
   ASSERT_FALSE(r2);
   EXPECT_EQ(r2.error().message, "vnics[0].id: must be UTF-8 without control characters");
+}
+
+// Deterministic byte-level mutations of a valid document: the parser may
+// accept or refuse each one, but must never throw or crash, and whatever it
+// accepts must be a policy that round-trips and compiles.
+TEST(PolicyText, MutatedDocumentsNeverThrowAndAcceptedOnesAreSound) {
+  std::mt19937 rng(20261128);
+  const std::string base = example().dump();
+  const char alphabet[] = "{}[]\":,0123456789abcdef.-/ \\nxtru\xff\x80";
+  int accepted = 0;
+  for (int iter = 0; iter < 3000; ++iter) {
+    std::string text = base;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      std::size_t pos = rng() % text.size();
+      char c = alphabet[rng() % (sizeof alphabet - 1)];
+      switch (rng() % 3) {
+        case 0:
+          text[pos] = c;
+          break;
+        case 1:
+          text.insert(pos, 1, c);
+          break;
+        default:
+          text.erase(pos, 1 + rng() % 8);
+          break;
+      }
+      if (text.empty()) text = "{";
+    }
+    Result<PolicyDoc> r = make_error(ErrorCode::kInternal, "not run");
+    ASSERT_NO_THROW(r = parse_policy(text)) << text;
+    if (!r) {
+      EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << text;
+      continue;
+    }
+    ++accepted;
+    json out;
+    ASSERT_NO_THROW(out = policy_to_json(*r));
+    ASSERT_NO_THROW((void)out.dump());
+    auto again = policy_from_json(out);
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(policy_to_json(*again), out);
+    EXPECT_TRUE(compile(*r, port_table_from_policy(*r), {})) << text;
+  }
+  EXPECT_GT(accepted, 0) << "some mutations (inside values) should stay valid";
 }
 
 }  // namespace

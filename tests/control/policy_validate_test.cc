@@ -47,10 +47,10 @@ TEST(Validate, PrefixWithHostBitsBuiltInCxxIsRejected) {
 }
 
 TEST(Validate, NamesMustBeValidUtf8SoOutputNeverThrows) {
-  for (std::string bad : {std::string("a\xff"), std::string("\xc0\xaf"),        // invalid, overlong
-                          std::string("\xed\xa0\x80"), std::string("x\xe2\x82"),  // surrogate, cut
-                          std::string("tab\there"), std::string("del\x7f"),
-                          std::string("c1\xc2\x85")}) {
+  for (std::string bad :
+       {std::string("a\xff"), std::string("\xc0\xaf"),          // invalid, overlong
+        std::string("\xed\xa0\x80"), std::string("x\xe2\x82"),  // surrogate, cut
+        std::string("tab\there"), std::string("del\x7f"), std::string("c1\xc2\x85")}) {
     PolicyDoc d = test::standard_policy();
     d.vnics[0].id = bad;
     EXPECT_EQ(error_of(d), "vnics[0].id: must be UTF-8 without control characters") << bad;
