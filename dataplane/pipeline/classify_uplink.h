@@ -57,7 +57,7 @@ inline Decision uplink_tagged(const Snapshot& s, uint16_t in_port, const L2View&
     ArpView a;
     if (!parse_arp(l2, a)) return drop(DropReason::malformed);
     if (a.op == kArpOpRequest && a.tpa == job.vpc_agent_ip.value)
-      return arp_reply(in_port, s.uplink_mac, true, l2.tci);                           // U4
+      return arp_reply(in_port, s.uplink_mac, true, l2.tci);  // U4
     return drop(DropReason::arp_denied);
   }
   if (l2.ethertype == kEthTypeIpv4) {
@@ -65,7 +65,7 @@ inline Decision uplink_tagged(const Snapshot& s, uint16_t in_port, const L2View&
     if (!parse_ipv4(l2, ip)) return drop(DropReason::malformed);
     if (ip.dst != job.vpc_agent_ip.value) return drop(DropReason::no_route);
     if (!s.vpc_allows(job, ip.src)) return drop(DropReason::not_peer_inbound);
-    return to_agent(s, true);                                                          // U3
+    return to_agent(s, true);  // U3
   }
   return drop(DropReason::unsupported);
 }
@@ -73,10 +73,9 @@ inline Decision uplink_tagged(const Snapshot& s, uint16_t in_port, const L2View&
 inline Decision uplink_arp(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
   ArpView a;
   if (!parse_arp(l2, a)) return drop(DropReason::malformed);
-  if (a.op == kArpOpRequest &&
-      (is_local_vnic(s.addr4.find(a.tpa)) ||
-       (s.agent_service_ip != 0 && a.tpa == s.agent_service_ip)))
-    return arp_reply(in_port, s.uplink_mac, false, 0);                                 // U4
+  if (a.op == kArpOpRequest && (is_local_vnic(s.addr4.find(a.tpa)) ||
+                                (s.agent_service_ip != 0 && a.tpa == s.agent_service_ip)))
+    return arp_reply(in_port, s.uplink_mac, false, 0);  // U4
   return drop(DropReason::arp_denied);
 }
 
@@ -86,10 +85,10 @@ inline Decision uplink_ipv4(const Snapshot& s, const L2View& l2) noexcept {
   const AddrInfo* src = s.addr4.find(ip.src);
   if (is_local_vnic(src)) return drop(DropReason::spoofed_src);
   const AddrInfo* dst = s.addr4.find(ip.dst);
-  if (is_local_vnic(dst)) return to_local_vnic(s, *dst, src);                          // U1/U2
+  if (is_local_vnic(dst)) return to_local_vnic(s, *dst, src);  // U1/U2
   if (s.agent_service_ip != 0 && ip.dst == s.agent_service_ip) {
     if (is_container(src)) return drop(DropReason::not_peer_inbound);
-    return to_agent(s, false);                                                         // U3b
+    return to_agent(s, false);  // U3b
   }
   return drop(DropReason::no_route);
 }
@@ -101,7 +100,7 @@ inline Decision uplink_ipv6(const Snapshot& s, uint16_t in_port, const L2View& l
     const uint8_t t = ip.icmp_type();
     if (t == kIcmp6NeighSolicit) {  // parse_ipv6 checked its 24 bytes
       if (!ipv6_is_unspecified(ip.src()) && is_local_vnic(s.addr6.find(ip.icmp + 8)))
-        return na_reply(in_port, s.uplink_mac);                                        // U4
+        return na_reply(in_port, s.uplink_mac);  // U4
       return drop(DropReason::nd_denied);
     }
     if (t >= kIcmp6RouterSolicit && t <= kIcmp6Redirect) return drop(DropReason::nd_denied);
@@ -110,7 +109,7 @@ inline Decision uplink_ipv6(const Snapshot& s, uint16_t in_port, const L2View& l
   if (is_local_vnic(src)) return drop(DropReason::spoofed_src);
   if (ip.dst()[0] == 0xff) return drop(DropReason::bcast_mcast);
   const AddrInfo* dst = s.addr6.find(ip.dst());
-  if (is_local_vnic(dst)) return to_local_vnic(s, *dst, src);                          // U1/U2
+  if (is_local_vnic(dst)) return to_local_vnic(s, *dst, src);  // U1/U2
   return drop(DropReason::no_route);
 }
 
@@ -124,10 +123,14 @@ inline Decision classify_uplink(const Snapshot& s, uint16_t in_port, const L2Vie
   }
   if (l2.tagged) return uplink_tagged(s, in_port, l2);
   switch (l2.ethertype) {
-    case kEthTypeIpv4: return uplink_ipv4(s, l2);
-    case kEthTypeArp: return uplink_arp(s, in_port, l2);
-    case kEthTypeIpv6: return uplink_ipv6(s, in_port, l2);
-    default: return drop(DropReason::unsupported);
+    case kEthTypeIpv4:
+      return uplink_ipv4(s, l2);
+    case kEthTypeArp:
+      return uplink_arp(s, in_port, l2);
+    case kEthTypeIpv6:
+      return uplink_ipv6(s, in_port, l2);
+    default:
+      return drop(DropReason::unsupported);
   }
 }
 

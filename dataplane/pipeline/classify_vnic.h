@@ -31,7 +31,7 @@ inline bool default_route_allows(const Snapshot& s, uint32_t job, uint32_t dst) 
     return false;
   if (const AddrInfo* a = s.addr4.find(dst)) {
     if (a->kind != AddrKind::kContainer) return false;  // host, agent service, VPC agent
-    if (a->job != job) return false;                      // another job's container
+    if (a->job != job) return false;                    // another job's container
   }
   return true;
 }
@@ -50,42 +50,42 @@ inline Decision to_peer(const Snapshot& s, const AddrInfo& a) noexcept {
 inline Decision vnic_ipv4(const Snapshot& s, const PortEntry& v, const L2View& l2) noexcept {
   Ipv4View ip;
   if (!parse_ipv4(l2, ip)) return drop(DropReason::malformed);
-  if (ip.src != v.ip.value) return drop(DropReason::spoofed_src);                       // E1
+  if (ip.src != v.ip.value) return drop(DropReason::spoofed_src);  // E1
   if (mac_is_multicast(l2.data) || ipv4_is_bcast_mcast(ip.dst))
-    return drop(DropReason::bcast_mcast);                                               // E9
+    return drop(DropReason::bcast_mcast);  // E9
   const AddrInfo* a = s.addr4.find(ip.dst);
   if (a != nullptr && a->kind == AddrKind::kContainer && a->job == v.job)
-    return to_peer(s, *a);                                                              // E5/E6
+    return to_peer(s, *a);                                                                  // E5/E6
   if (v.job >= s.jobs.size() || s.jobs[v.job].isolated) return drop(DropReason::not_peer);  // E7
-  if (!default_route_allows(s, v.job, ip.dst)) return drop(DropReason::forbidden_dst);  // E8
+  if (!default_route_allows(s, v.job, ip.dst)) return drop(DropReason::forbidden_dst);      // E8
   if (s.uplink_port == kNoPort) return drop(DropReason::no_route);
-  return forward(s.uplink_port, s.uplink_mac, s.next_hop_mac);                          // E8
+  return forward(s.uplink_port, s.uplink_mac, s.next_hop_mac);  // E8
 }
 
 inline Decision vnic_arp(const Snapshot& s, uint16_t in_port, const PortEntry& v,
                          const L2View& l2) noexcept {
   ArpView a;
   if (!parse_arp(l2, a)) return drop(DropReason::malformed);
-  if (!mac_eq(a.sha(), v.mac)) return drop(DropReason::spoofed_src);                    // E4
-  if (a.op == kArpOpRequest && a.spa == 0) return drop(DropReason::arp_denied);         // probe
-  if (a.spa != v.ip.value) return drop(DropReason::spoofed_src);                        // E4
+  if (!mac_eq(a.sha(), v.mac)) return drop(DropReason::spoofed_src);             // E4
+  if (a.op == kArpOpRequest && a.spa == 0) return drop(DropReason::arp_denied);  // probe
+  if (a.spa != v.ip.value) return drop(DropReason::spoofed_src);                 // E4
   if (a.op != kArpOpRequest || a.tpa == v.ip.value) return drop(DropReason::arp_denied);
   const AddrInfo* t = s.addr4.find(a.tpa);
   if (t != nullptr && t->kind == AddrKind::kContainer && t->job == v.job)
-    return arp_reply(in_port, s.gateway_mac, false, 0);                                 // E3a
+    return arp_reply(in_port, s.gateway_mac, false, 0);  // E3a
   if (s.gateway_ip != 0 && a.tpa == s.gateway_ip)
-    return arp_reply(in_port, s.gateway_mac, false, 0);                                 // E3b
+    return arp_reply(in_port, s.gateway_mac, false, 0);  // E3b
   // E3c: "E8 would forward the target". A multicast target never reaches E8
   // (E9 drops it first), so it is not answered either.
   if (v.job < s.jobs.size() && !s.jobs[v.job].isolated && !ipv4_is_bcast_mcast(a.tpa) &&
       default_route_allows(s, v.job, a.tpa))
-    return arp_reply(in_port, s.gateway_mac, false, 0);                                 // E3c
-  return drop(DropReason::arp_denied);                                                  // E4
+    return arp_reply(in_port, s.gateway_mac, false, 0);  // E3c
+  return drop(DropReason::arp_denied);                   // E4
 }
 
 inline Decision vnic_ipv6(const Snapshot& s, uint16_t in_port, const PortEntry& v,
                           const L2View& l2) noexcept {
-  if (!v.has_ipv6) return drop(DropReason::ipv6_disabled);                              // E10
+  if (!v.has_ipv6) return drop(DropReason::ipv6_disabled);  // E10
   Ipv6View ip;
   if (!parse_ipv6(l2, ip)) return drop(DropReason::malformed);
   if (ip.icmp != nullptr) {
@@ -94,7 +94,7 @@ inline Decision vnic_ipv6(const Snapshot& s, uint16_t in_port, const PortEntry& 
         t == kIcmp6Redirect)
       return drop(DropReason::nd_denied);
     if (t == kIcmp6NeighSolicit) {  // parse_ipv6 checked its 24 bytes
-      if (ipv6_is_unspecified(ip.src())) return drop(DropReason::nd_denied);          // DAD
+      if (ipv6_is_unspecified(ip.src())) return drop(DropReason::nd_denied);  // DAD
       if (!ipv6_eq(ip.src(), v.ip6) && !ipv6_is_link_local(ip.src()))
         return drop(DropReason::spoofed_src);
       const AddrInfo* tg = s.addr6.find(ip.icmp + 8);
@@ -103,22 +103,26 @@ inline Decision vnic_ipv6(const Snapshot& s, uint16_t in_port, const PortEntry& 
       return drop(DropReason::nd_denied);
     }
   }
-  if (!ipv6_eq(ip.src(), v.ip6)) return drop(DropReason::spoofed_src);                  // E1
+  if (!ipv6_eq(ip.src(), v.ip6)) return drop(DropReason::spoofed_src);  // E1
   if (mac_is_multicast(l2.data) || ip.dst()[0] == 0xff) return drop(DropReason::bcast_mcast);
   const AddrInfo* a = s.addr6.find(ip.dst());
   if (a != nullptr && a->kind == AddrKind::kContainer && a->job == v.job) return to_peer(s, *a);
-  return drop(DropReason::not_peer);                                                    // E10
+  return drop(DropReason::not_peer);  // E10
 }
 
 inline Decision classify_vnic(const Snapshot& s, uint16_t in_port, const PortEntry& v,
                               const L2View& l2) noexcept {
-  if (!mac_eq(l2.data + 6, v.mac)) return drop(DropReason::spoofed_src);               // E1
-  if (l2.tagged) return drop(DropReason::vlan_from_vnic);                               // E2
+  if (!mac_eq(l2.data + 6, v.mac)) return drop(DropReason::spoofed_src);  // E1
+  if (l2.tagged) return drop(DropReason::vlan_from_vnic);                 // E2
   switch (l2.ethertype) {
-    case kEthTypeIpv4: return vnic_ipv4(s, v, l2);
-    case kEthTypeArp: return vnic_arp(s, in_port, v, l2);
-    case kEthTypeIpv6: return vnic_ipv6(s, in_port, v, l2);
-    default: return drop(DropReason::unsupported);                                      // E11
+    case kEthTypeIpv4:
+      return vnic_ipv4(s, v, l2);
+    case kEthTypeArp:
+      return vnic_arp(s, in_port, v, l2);
+    case kEthTypeIpv6:
+      return vnic_ipv6(s, in_port, v, l2);
+    default:
+      return drop(DropReason::unsupported);  // E11
   }
 }
 

@@ -50,8 +50,12 @@ inline void store_be32(uint8_t* p, uint32_t v) noexcept {
 inline bool mac_eq(const uint8_t* p, const MacAddr& m) noexcept {
   return std::memcmp(p, m.b.data(), 6) == 0;
 }
-inline bool mac_is_multicast(const uint8_t* p) noexcept { return (p[0] & 1u) != 0; }
-inline void store_mac(uint8_t* p, const MacAddr& m) noexcept { std::memcpy(p, m.b.data(), 6); }
+inline bool mac_is_multicast(const uint8_t* p) noexcept {
+  return (p[0] & 1u) != 0;
+}
+inline void store_mac(uint8_t* p, const MacAddr& m) noexcept {
+  std::memcpy(p, m.b.data(), 6);
+}
 
 inline bool is_tpid(uint16_t t) noexcept {
   return t == kTpid8021Q || t == kTpid8021AD || t == kTpidQinQOld;
@@ -62,12 +66,12 @@ inline bool is_tpid(uint16_t t) noexcept {
 struct L2View {
   uint8_t* data = nullptr;
   uint32_t len = 0;
-  uint16_t ethertype = 0;  // innermost ethertype (after at most one tag)
+  uint16_t ethertype = 0;    // innermost ethertype (after at most one tag)
   uint16_t l3 = kEthHdrLen;  // 14, or 18 with an inline tag
-  uint16_t tci = 0;        // the tag's TCI when tagged
-  bool tagged = false;     // one tag present (inline or metadata)
-  bool tag_inline = false;  // ... and it is in the frame bytes
-  bool qinq = false;       // two tags (metadata + inline, or two inline)
+  uint16_t tci = 0;          // the tag's TCI when tagged
+  bool tagged = false;       // one tag present (inline or metadata)
+  bool tag_inline = false;   // ... and it is in the frame bytes
+  bool qinq = false;         // two tags (metadata + inline, or two inline)
 };
 
 // Returns false (malformed) when an inline tag is cut short; len >= 14 is the
@@ -174,8 +178,7 @@ inline constexpr uint16_t kArpOpReply = 2;
 inline bool parse_arp(const L2View& l2, ArpView& a) noexcept {
   if (l2.len < uint32_t{l2.l3} + kArpLen) return false;
   const uint8_t* h = l2.data + l2.l3;
-  if (load_be16(h) != 1 || load_be16(h + 2) != kEthTypeIpv4 || h[4] != 6 || h[5] != 4)
-    return false;
+  if (load_be16(h) != 1 || load_be16(h + 2) != kEthTypeIpv4 || h[4] != 6 || h[5] != 4) return false;
   a.hdr = h;
   a.op = load_be16(h + 6);
   a.spa = load_be32(h + 14);

@@ -48,7 +48,7 @@ inline Decision judge(const Snapshot& s, uint16_t in_port, const PortEntry* port
   if (m->nb_segs != 1 || len > uint32_t{s.mtu} + 18u) return drop(DropReason::too_long);  // P1
   if (len < kEthHdrLen) return drop(DropReason::malformed);                               // P2
   if constexpr (R == PortRole::kNone) {
-    return drop(DropReason::no_vnic);                                                     // P3
+    return drop(DropReason::no_vnic);  // P3
   } else {
     const bool meta_tag = (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0;
     if (!parse_l2(rte_pktmbuf_mtod(m, uint8_t*), len, meta_tag, m->vlan_tci, l2))
@@ -68,12 +68,19 @@ inline void apply(rte_mbuf* m, Decision d, const L2View& l2, uint16_t i, BurstAc
                   PortCounters* c) noexcept {
   bool ok = true;
   switch (d.action) {
-    case Action::kDrop: break;
+    case Action::kDrop:
+      break;
     case Action::kForward:
     case Action::kForwardPushTag:
-    case Action::kForwardPopTag: ok = apply_forward(m, d, l2.tag_inline); break;
-    case Action::kArpReply: ok = build_arp_reply(m, l2.l3, *d.src, d.tagged, d.tci); break;
-    case Action::kNaReply: ok = build_na_reply(m, *d.src); break;
+    case Action::kForwardPopTag:
+      ok = apply_forward(m, d, l2.tag_inline);
+      break;
+    case Action::kArpReply:
+      ok = build_arp_reply(m, l2.l3, *d.src, d.tagged, d.tci);
+      break;
+    case Action::kNaReply:
+      ok = build_na_reply(m, *d.src);
+      break;
   }
   if (!ok) d = drop(DropReason::too_long);
   if (d.action == Action::kDrop) {
@@ -124,13 +131,20 @@ void process_burst(const Snapshot* snap, uint16_t in_port, rte_mbuf* const* pkts
     if (c != nullptr) c->drops[static_cast<unsigned>(DropReason::no_policy)] += n;
     return;
   }
-  const PortRole role =
-      in_port < snap->ports.size() ? snap->ports[in_port].role : PortRole::kNone;
+  const PortRole role = in_port < snap->ports.size() ? snap->ports[in_port].role : PortRole::kNone;
   switch (role) {
-    case PortRole::kVnic: run_burst<PortRole::kVnic>(*snap, in_port, pkts, n, out, c); break;
-    case PortRole::kUplink: run_burst<PortRole::kUplink>(*snap, in_port, pkts, n, out, c); break;
-    case PortRole::kAgent: run_burst<PortRole::kAgent>(*snap, in_port, pkts, n, out, c); break;
-    case PortRole::kNone: run_burst<PortRole::kNone>(*snap, in_port, pkts, n, out, c); break;
+    case PortRole::kVnic:
+      run_burst<PortRole::kVnic>(*snap, in_port, pkts, n, out, c);
+      break;
+    case PortRole::kUplink:
+      run_burst<PortRole::kUplink>(*snap, in_port, pkts, n, out, c);
+      break;
+    case PortRole::kAgent:
+      run_burst<PortRole::kAgent>(*snap, in_port, pkts, n, out, c);
+      break;
+    case PortRole::kNone:
+      run_burst<PortRole::kNone>(*snap, in_port, pkts, n, out, c);
+      break;
   }
 }
 

@@ -45,7 +45,7 @@ inline bool build_arp_reply(rte_mbuf* m, uint16_t arp_off, const MacAddr& answer
   }
   store_be16(a, kEthTypeArp);
   a += 2;
-  store_be16(a, 1);             // htype Ethernet
+  store_be16(a, 1);  // htype Ethernet
   store_be16(a + 2, kEthTypeIpv4);
   a[4] = 6;
   a[5] = 4;

@@ -88,8 +88,8 @@ void validate_policy(const PolicyDoc& doc, const PortTable& ports, uint16_t mtu,
   uint64_t done = 0;
   while (done < frames) {
     // A burst is judged for one ingress port.
-    const uint16_t n = static_cast<uint16_t>(
-        std::min<uint64_t>(1 + burst_rng() % kMaxBurst, frames - done));
+    const uint16_t n =
+        static_cast<uint16_t>(std::min<uint64_t>(1 + burst_rng() % kMaxBurst, frames - done));
     // Mostly frames made for this port, some made for another one (whose
     // addresses are then foreign here).
     const uint16_t in_port = gen.pick_port();
@@ -141,8 +141,9 @@ void validate_policy(const PolicyDoc& doc, const PortTable& ports, uint16_t mtu,
           std::ostringstream s;
           s << "DISAGREEMENT (seed " << seed << ", frame " << done + i << ", port " << in_port
             << (g.meta_vlan ? ", metadata TCI " + std::to_string(g.tci) : std::string())
-            << ", explain rule " << e.rule << ": " << e.detail << ")\nframe "
-            << g.bytes.size() << " bytes:\n" << hex_dump(g.bytes) << "\n"
+            << ", explain rule " << e.rule << ": " << e.detail << ")\nframe " << g.bytes.size()
+            << " bytes:\n"
+            << hex_dump(g.bytes) << "\n"
             << describe("pipeline", act.verdict[i], act.reason[i], act.out_port[i], got) << "\n"
             << describe("explain ", e.verdict, e.reason, e.out_port, e.out_frame) << "\n"
             << "policy: " << ctl::policy_to_json(doc).dump() << "\n";
@@ -200,11 +201,12 @@ TEST(Autovalidator, FastPathAgreesWithExplainOnRandomAndAdversarialFrames) {
       if (rule.rfind(prefix, 0) == 0) return true;
     return false;
   };
-  for (const char* r : {"P1 ", "P2 ", "P3 ", "E1 ", "E2 ", "E3a reply", "E3b reply", "E3c reply",
-                        "E4 ", "E5 forward", "E6 forward", "E7 ", "E8 forward", "E8 drop",
-                        "E9 ", "E10 reply", "E10 drop", "E11 ", "E12 ", "U1 forward",
-                        "U2 forward", "U3 forward", "U3b forward", "U4 reply", "U5 ",
-                        "A1 forward", "A2 forward", "A3 ", "A4 ", "A5 reply"})
+  for (const char* r :
+       {"P1 ",        "P2 ",        "P3 ",        "E1 ",        "E2 ",         "E3a reply",
+        "E3b reply",  "E3c reply",  "E4 ",        "E5 forward", "E6 forward",  "E7 ",
+        "E8 forward", "E8 drop",    "E9 ",        "E10 reply",  "E10 drop",    "E11 ",
+        "E12 ",       "U1 forward", "U2 forward", "U3 forward", "U3b forward", "U4 reply",
+        "U5 ",        "A1 forward", "A2 forward", "A3 ",        "A4 ",         "A5 reply"})
     EXPECT_TRUE(seen(r)) << "the generator never produced an outcome of rule " << r;
 }
 

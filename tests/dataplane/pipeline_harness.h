@@ -54,9 +54,9 @@ struct Outcome {
   Verdict verdict = Verdict::kDrop;
   DropReason reason = DropReason::no_route;
   uint16_t out_port = kNoPort;
-  Bytes out;                 // the frame after processing (what leaves, for non-drops)
-  bool vlan_flags = false;   // any RX/TX VLAN flag left on the mbuf
-  bool pkt_len_ok = true;    // pkt_len == data_len afterwards
+  Bytes out;                // the frame after processing (what leaves, for non-drops)
+  bool vlan_flags = false;  // any RX/TX VLAN flag left on the mbuf
+  bool pkt_len_ok = true;   // pkt_len == data_len afterwards
 };
 
 inline constexpr uint64_t kAnyVlanFlag = RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED |

@@ -46,8 +46,7 @@ class PipelineTest : public ::testing::Test {
   void expect_forward(uint16_t port, const Bytes& f, uint16_t out_port, const Bytes& want,
                       bool meta = false, uint16_t tci = 0) {
     Outcome o = run(port, f, meta, tci);
-    EXPECT_EQ(o.verdict, Verdict::kForward)
-        << drop_reason_name(o.reason) << "\n" << hex_dump(f);
+    EXPECT_EQ(o.verdict, Verdict::kForward) << drop_reason_name(o.reason) << "\n" << hex_dump(f);
     EXPECT_EQ(o.out_port, out_port);
     EXPECT_EQ(o.out, want) << "got\n" << hex_dump(o.out) << "\nwant\n" << hex_dump(want);
     EXPECT_FALSE(o.vlan_flags);
@@ -73,11 +72,21 @@ class PipelineTest : public ::testing::Test {
 // --- frames used again and again ---------------------------------------------
 
 Bytes v4(const char* smac, const char* dmac, const char* sip, const char* dip) {
-  return FrameBuilder().eth(mac(dmac), mac(smac)).ipv4(ip4(sip), ip4(dip)).ttl(7).udp(1000, 2000)
-      .payload({1, 2, 3, 4}).pad().build();
+  return FrameBuilder()
+      .eth(mac(dmac), mac(smac))
+      .ipv4(ip4(sip), ip4(dip))
+      .ttl(7)
+      .udp(1000, 2000)
+      .payload({1, 2, 3, 4})
+      .pad()
+      .build();
 }
-Bytes from_a0(const char* dip) { return v4(kA0Mac, kGatewayMac, kA0Ip, dip); }
-Bytes from_b0(const char* dip) { return v4(kB0Mac, kGatewayMac, kB0Ip, dip); }
+Bytes from_a0(const char* dip) {
+  return v4(kA0Mac, kGatewayMac, kA0Ip, dip);
+}
+Bytes from_b0(const char* dip) {
+  return v4(kB0Mac, kGatewayMac, kB0Ip, dip);
+}
 Bytes from_uplink(const char* sip, const char* dip) {
   return v4("02:00:00:00:aa:fe", kUplinkMac, sip, dip);
 }
@@ -85,16 +94,27 @@ Bytes from_agent(const char* sip, const char* dip) {
   return v4(kAgentMac, kGatewayMac, sip, dip);
 }
 Bytes arp_req(const char* smac, const char* dmac, const char* sip, const char* tip) {
-  return FrameBuilder().eth(mac(dmac), mac(smac)).arp_request(mac(smac), ip4(sip), ip4(tip))
-      .pad().build();
+  return FrameBuilder()
+      .eth(mac(dmac), mac(smac))
+      .arp_request(mac(smac), ip4(sip), ip4(tip))
+      .pad()
+      .build();
 }
 Bytes v6(const char* smac, const char* dmac, const char* sip, const char* dip) {
-  return FrameBuilder().eth(mac(dmac), mac(smac)).ipv6(ip6(sip), ip6(dip)).udp(1000, 2000)
-      .payload({9, 9}).build();
+  return FrameBuilder()
+      .eth(mac(dmac), mac(smac))
+      .ipv6(ip6(sip), ip6(dip))
+      .udp(1000, 2000)
+      .payload({9, 9})
+      .build();
 }
 Bytes ns_frame(const char* smac, const char* sip, const char* target) {
-  return FrameBuilder().eth(mac("33:33:ff:00:00:12"), mac(smac))
-      .ipv6(ip6(sip), ip6("ff02::1:ff00:12")).hop_limit(255).ns(ip6(target), mac(smac)).build();
+  return FrameBuilder()
+      .eth(mac("33:33:ff:00:00:12"), mac(smac))
+      .ipv6(ip6(sip), ip6("ff02::1:ff00:12"))
+      .hop_limit(255)
+      .ns(ip6(target), mac(smac))
+      .build();
 }
 
 // The exact ARP reply docs/rules.md specifies.
@@ -108,8 +128,12 @@ Bytes want_arp_reply(const char* answer, const char* req_mac, const char* req_ip
 }
 
 Bytes want_na(const char* answer, const char* dst_mac, const char* ns_src, const char* target) {
-  return FrameBuilder().eth(mac(dst_mac), mac(answer)).ipv6(ip6(target), ip6(ns_src))
-      .hop_limit(255).na(ip6(target), 0x60000000u, mac(answer)).build();
+  return FrameBuilder()
+      .eth(mac(dst_mac), mac(answer))
+      .ipv6(ip6(target), ip6(ns_src))
+      .hop_limit(255)
+      .na(ip6(target), 0x60000000u, mac(answer))
+      .build();
 }
 
 // --- every port first (P0-P3) ------------------------------------------------
@@ -128,8 +152,11 @@ TEST_F(PipelineTest, P0NoPolicyDropsEverythingAndCounts) {
 }
 
 TEST_F(PipelineTest, P1TooLongAndMultiSegment) {
-  Bytes max = FrameBuilder().eth(mac(kGatewayMac), mac(kA0Mac)).ipv4(ip4(kA0Ip), ip4(kA1Ip))
-                  .payload(Bytes(1480, 0xab)).build();
+  Bytes max = FrameBuilder()
+                  .eth(mac(kGatewayMac), mac(kA0Mac))
+                  .ipv4(ip4(kA0Ip), ip4(kA1Ip))
+                  .payload(Bytes(1480, 0xab))
+                  .build();
   ASSERT_EQ(max.size(), 1514u);
   Bytes big = max;
   big.resize(1519, 0);  // mtu + 18 + 1
@@ -187,22 +214,36 @@ TEST_F(PipelineTest, E1SpoofedSourceMacOrIp) {
 }
 
 TEST_F(PipelineTest, E2TaggedFromVnicInlineOrMetadata) {
-  Bytes tagged = FrameBuilder().eth(mac(kGatewayMac), mac(kA0Mac)).vlan(5)
-                     .ipv4(ip4(kA0Ip), ip4(kA1Ip)).udp(1, 2).pad().build();
+  Bytes tagged = FrameBuilder()
+                     .eth(mac(kGatewayMac), mac(kA0Mac))
+                     .vlan(5)
+                     .ipv4(ip4(kA0Ip), ip4(kA1Ip))
+                     .udp(1, 2)
+                     .pad()
+                     .build();
   expect_drop(kVnicA0Port, tagged, DropReason::vlan_from_vnic);
-  Bytes ad = FrameBuilder().eth(mac(kGatewayMac), mac(kA0Mac)).vlan(5, kTpid8021AD)
-                 .ipv4(ip4(kA0Ip), ip4(kA1Ip)).pad().build();
+  Bytes ad = FrameBuilder()
+                 .eth(mac(kGatewayMac), mac(kA0Mac))
+                 .vlan(5, kTpid8021AD)
+                 .ipv4(ip4(kA0Ip), ip4(kA1Ip))
+                 .pad()
+                 .build();
   expect_drop(kVnicA0Port, ad, DropReason::vlan_from_vnic);
   expect_drop(kVnicA0Port, from_a0(kA1Ip), DropReason::vlan_from_vnic, true, 5);
   expect_drop(kVnicA0Port, from_a0(kA1Ip), DropReason::vlan_from_vnic, true, 0);
 }
 
 TEST_F(PipelineTest, E3ProxyArpForPeersGatewayAndDefaultRoute) {
-  struct Case { uint16_t port; const char* smac; const char* sip; const char* tip; };
-  for (Case k : {Case{kVnicA0Port, kA0Mac, kA0Ip, kA1Ip},        // E3a local peer
-                 Case{kVnicA0Port, kA0Mac, kA0Ip, kARemoteIp},   // E3a remote peer
-                 Case{kVnicA0Port, kA0Mac, kA0Ip, kGatewayIp},   // E3b
-                 Case{kVnicB0Port, kB0Mac, kB0Ip, "8.8.8.8"},    // E3c
+  struct Case {
+    uint16_t port;
+    const char* smac;
+    const char* sip;
+    const char* tip;
+  };
+  for (Case k : {Case{kVnicA0Port, kA0Mac, kA0Ip, kA1Ip},       // E3a local peer
+                 Case{kVnicA0Port, kA0Mac, kA0Ip, kARemoteIp},  // E3a remote peer
+                 Case{kVnicA0Port, kA0Mac, kA0Ip, kGatewayIp},  // E3b
+                 Case{kVnicB0Port, kB0Mac, kB0Ip, "8.8.8.8"},   // E3c
                  Case{kVnicB0Port, kB0Mac, kB0Ip, kBRemoteIp}}) {
     Bytes req = arp_req(k.smac, "ff:ff:ff:ff:ff:ff", k.sip, k.tip);
     Outcome o = run(k.port, req);
@@ -221,28 +262,35 @@ TEST_F(PipelineTest, E4ArpThatIsNotAnswered) {
   // Isolated job, non-peer target; another job's container; E8-forbidden targets.
   expect_drop(kVnicA0Port, arp_req(kA0Mac, bc, kA0Ip, "8.8.8.8"), DropReason::arp_denied);
   expect_drop(kVnicA0Port, arp_req(kA0Mac, bc, kA0Ip, kC0Ip), DropReason::arp_denied);
-  expect_drop(kVnicB0Port, arp_req(kB0Mac, bc, kB0Ip, "169.254.169.254"),
-              DropReason::arp_denied);
+  expect_drop(kVnicB0Port, arp_req(kB0Mac, bc, kB0Ip, "169.254.169.254"), DropReason::arp_denied);
   expect_drop(kVnicB0Port, arp_req(kB0Mac, bc, kB0Ip, kA0Ip), DropReason::arp_denied);
   expect_drop(kVnicB0Port, arp_req(kB0Mac, bc, kB0Ip, kUplinkIp), DropReason::arp_denied);
   expect_drop(kVnicB0Port, arp_req(kB0Mac, bc, kB0Ip, kVpcAgentIp), DropReason::arp_denied);
   // E3c answers only what E8 would forward; E9 drops multicast before E8.
-  expect_drop(kVnicB0Port, arp_req(kB0Mac, bc, kB0Ip, "239.255.255.250"),
-              DropReason::arp_denied);
+  expect_drop(kVnicB0Port, arp_req(kB0Mac, bc, kB0Ip, "239.255.255.250"), DropReason::arp_denied);
   // Gratuitous, probe, reply.
   expect_drop(kVnicA0Port, arp_req(kA0Mac, bc, kA0Ip, kA0Ip), DropReason::arp_denied);
   expect_drop(kVnicA0Port, arp_req(kA0Mac, bc, "0.0.0.0", kA1Ip), DropReason::arp_denied);
-  Bytes reply = FrameBuilder().eth(mac(kGatewayMac), mac(kA0Mac))
-                    .arp(2, mac(kA0Mac), ip4(kA0Ip), mac(kGatewayMac), ip4(kA1Ip)).pad().build();
+  Bytes reply = FrameBuilder()
+                    .eth(mac(kGatewayMac), mac(kA0Mac))
+                    .arp(2, mac(kA0Mac), ip4(kA0Ip), mac(kGatewayMac), ip4(kA1Ip))
+                    .pad()
+                    .build();
   expect_drop(kVnicA0Port, reply, DropReason::arp_denied);
   // Claims for someone else's IP or MAC.
   expect_drop(kVnicA0Port, arp_req(kA0Mac, bc, kA1Ip, kA1Ip), DropReason::spoofed_src);
-  Bytes other_sha = FrameBuilder().eth(mac(bc), mac(kA0Mac))
-                        .arp_request(mac(kA1Mac), ip4(kA0Ip), ip4(kA1Ip)).pad().build();
+  Bytes other_sha = FrameBuilder()
+                        .eth(mac(bc), mac(kA0Mac))
+                        .arp_request(mac(kA1Mac), ip4(kA0Ip), ip4(kA1Ip))
+                        .pad()
+                        .build();
   expect_drop(kVnicA0Port, other_sha, DropReason::spoofed_src);
-  Bytes bad_hw = FrameBuilder().eth(mac(bc), mac(kA0Mac))
-                     .arp_request(mac(kA0Mac), ip4(kA0Ip), ip4(kA1Ip)).arp_hw(6, 0x0800, 6, 4)
-                     .pad().build();
+  Bytes bad_hw = FrameBuilder()
+                     .eth(mac(bc), mac(kA0Mac))
+                     .arp_request(mac(kA0Mac), ip4(kA0Ip), ip4(kA1Ip))
+                     .arp_hw(6, 0x0800, 6, 4)
+                     .pad()
+                     .build();
   expect_drop(kVnicA0Port, bad_hw, DropReason::malformed);
   Bytes short_arp = arp_req(kA0Mac, bc, kA0Ip, kA1Ip);
   short_arp.resize(41);
@@ -260,8 +308,11 @@ TEST_F(PipelineTest, E5LocalPeerMacsRewrittenRestUnchanged) {
   expect_forward(kVnicA0Port, from_a0(kA0Ip), kVnicA0Port,
                  with_macs(from_a0(kA0Ip), kGatewayMac, kA0Mac));
   // Ethernet padding (total length < frame) is kept byte for byte.
-  Bytes padded = FrameBuilder().eth(mac(kGatewayMac), mac(kA0Mac)).ipv4(ip4(kA0Ip), ip4(kA1Ip))
-                     .pad(80).build();
+  Bytes padded = FrameBuilder()
+                     .eth(mac(kGatewayMac), mac(kA0Mac))
+                     .ipv4(ip4(kA0Ip), ip4(kA1Ip))
+                     .pad(80)
+                     .build();
   padded.back() = 0x5a;
   expect_forward(kVnicA0Port, padded, kVnicA1Port, with_macs(padded, kGatewayMac, kA1Mac));
 }
@@ -282,17 +333,15 @@ TEST_F(PipelineTest, E8NonIsolatedDefaultRouteAndItsExceptions) {
   expect_forward(kVnicB0Port, f, kUplinkPort, with_macs(f, kUplinkMac, kNextHopMac));
   Bytes peer = from_b0(kBRemoteIp);
   expect_forward(kVnicB0Port, peer, kUplinkPort, with_macs(peer, kUplinkMac, kNextHopMac));
-  for (const char* d : {"0.1.2.3", "127.0.0.1", "169.254.169.254", "169.254.1.1", "240.0.0.1",
-                        kUplinkIp, kAgentServiceIp, kVpcAgentIp, kA0Ip, kARemoteIp, kC0Ip,
-                        kCRemoteIp})
+  for (const char* d :
+       {"0.1.2.3", "127.0.0.1", "169.254.169.254", "169.254.1.1", "240.0.0.1", kUplinkIp,
+        kAgentServiceIp, kVpcAgentIp, kA0Ip, kARemoteIp, kC0Ip, kCRemoteIp})
     expect_drop(kVnicB0Port, from_b0(d), DropReason::forbidden_dst);
 }
 
 TEST_F(PipelineTest, E9BroadcastAndMulticast) {
-  expect_drop(kVnicA0Port, v4(kA0Mac, "ff:ff:ff:ff:ff:ff", kA0Ip, kA1Ip),
-              DropReason::bcast_mcast);
-  expect_drop(kVnicA0Port, v4(kA0Mac, "01:00:5e:00:00:01", kA0Ip, kA1Ip),
-              DropReason::bcast_mcast);
+  expect_drop(kVnicA0Port, v4(kA0Mac, "ff:ff:ff:ff:ff:ff", kA0Ip, kA1Ip), DropReason::bcast_mcast);
+  expect_drop(kVnicA0Port, v4(kA0Mac, "01:00:5e:00:00:01", kA0Ip, kA1Ip), DropReason::bcast_mcast);
   expect_drop(kVnicA0Port, from_a0("255.255.255.255"), DropReason::bcast_mcast);
   expect_drop(kVnicA0Port, from_a0("224.0.0.251"), DropReason::bcast_mcast);
   expect_drop(kVnicB0Port, from_b0("239.1.1.1"), DropReason::bcast_mcast);
@@ -329,27 +378,47 @@ TEST_F(PipelineTest, E10Ipv6) {
   expect_drop(kVnicA0Port, ns_frame(kA0Mac, "::", kA1Ip6), DropReason::nd_denied);
   expect_drop(kVnicA0Port, ns_frame(kA0Mac, kA1Ip6, kA1Ip6), DropReason::spoofed_src);
   Bytes ns_short = ns_frame(kA0Mac, kA0Ip6, kA1Ip6);
-  ns_short = FrameBuilder().eth(mac(kGatewayMac), mac(kA0Mac)).ipv6(ip6(kA0Ip6), ip6(kA1Ip6))
-                 .icmpv6(135, 0, Bytes(8, 0)).build();  // 12 ICMPv6 bytes
+  ns_short = FrameBuilder()
+                 .eth(mac(kGatewayMac), mac(kA0Mac))
+                 .ipv6(ip6(kA0Ip6), ip6(kA1Ip6))
+                 .icmpv6(135, 0, Bytes(8, 0))
+                 .build();  // 12 ICMPv6 bytes
   expect_drop(kVnicA0Port, ns_short, DropReason::malformed);
-  Bytes rs = FrameBuilder().eth(mac("33:33:00:00:00:02"), mac(kA0Mac))
-                 .ipv6(ip6(kA0Ip6), ip6("ff02::2")).rs().build();
+  Bytes rs = FrameBuilder()
+                 .eth(mac("33:33:00:00:00:02"), mac(kA0Mac))
+                 .ipv6(ip6(kA0Ip6), ip6("ff02::2"))
+                 .rs()
+                 .build();
   expect_drop(kVnicA0Port, rs, DropReason::nd_denied);
-  Bytes ra = FrameBuilder().eth(mac("33:33:00:00:00:01"), mac(kA0Mac))
-                 .ipv6(ip6("fe80::11"), ip6("ff02::1")).ra().build();
+  Bytes ra = FrameBuilder()
+                 .eth(mac("33:33:00:00:00:01"), mac(kA0Mac))
+                 .ipv6(ip6("fe80::11"), ip6("ff02::1"))
+                 .ra()
+                 .build();
   expect_drop(kVnicA0Port, ra, DropReason::nd_denied);
-  Bytes bad_version = FrameBuilder().eth(mac(kGatewayMac), mac(kA0Mac))
-                          .ipv6(ip6(kA0Ip6), ip6(kA1Ip6)).ip_version(4).udp(1, 2).build();
+  Bytes bad_version = FrameBuilder()
+                          .eth(mac(kGatewayMac), mac(kA0Mac))
+                          .ipv6(ip6(kA0Ip6), ip6(kA1Ip6))
+                          .ip_version(4)
+                          .udp(1, 2)
+                          .build();
   expect_drop(kVnicA0Port, bad_version, DropReason::malformed);
-  Bytes bad_plen = FrameBuilder().eth(mac(kGatewayMac), mac(kA0Mac))
-                       .ipv6(ip6(kA0Ip6), ip6(kA1Ip6)).payload_length(100).udp(1, 2).build();
+  Bytes bad_plen = FrameBuilder()
+                       .eth(mac(kGatewayMac), mac(kA0Mac))
+                       .ipv6(ip6(kA0Ip6), ip6(kA1Ip6))
+                       .payload_length(100)
+                       .udp(1, 2)
+                       .build();
   expect_drop(kVnicA0Port, bad_plen, DropReason::malformed);
 }
 
 TEST_F(PipelineTest, E11OtherEthertypes) {
   for (uint16_t t : {0x88cc, 0x888e, 0x0600, 0x05dc, 0x0000, 0x8847}) {
-    Bytes f = FrameBuilder().eth(mac(kGatewayMac), mac(kA0Mac)).ethertype(t)
-                  .payload(Bytes(46, 0)).build();
+    Bytes f = FrameBuilder()
+                  .eth(mac(kGatewayMac), mac(kA0Mac))
+                  .ethertype(t)
+                  .payload(Bytes(46, 0))
+                  .build();
     expect_drop(kVnicA0Port, f, DropReason::unsupported);
   }
 }
@@ -379,11 +448,23 @@ TEST_F(PipelineTest, E12MalformedIpv4) {
 
 TEST_F(PipelineTest, E13FragmentsJudgedByAddresses) {
   for (uint16_t frag : {0x2000, 0x2010, 0x0010}) {
-    Bytes f = FrameBuilder().eth(mac(kGatewayMac), mac(kA0Mac)).ipv4(ip4(kA0Ip), ip4(kA1Ip))
-                  .frag(frag).ip_proto(17).payload({1, 2}).pad().build();
+    Bytes f = FrameBuilder()
+                  .eth(mac(kGatewayMac), mac(kA0Mac))
+                  .ipv4(ip4(kA0Ip), ip4(kA1Ip))
+                  .frag(frag)
+                  .ip_proto(17)
+                  .payload({1, 2})
+                  .pad()
+                  .build();
     expect_forward(kVnicA0Port, f, kVnicA1Port, with_macs(f, kGatewayMac, kA1Mac));
-    Bytes g = FrameBuilder().eth(mac(kGatewayMac), mac(kA0Mac)).ipv4(ip4(kA0Ip), ip4("8.8.8.8"))
-                  .frag(frag).ip_proto(17).payload({1, 2}).pad().build();
+    Bytes g = FrameBuilder()
+                  .eth(mac(kGatewayMac), mac(kA0Mac))
+                  .ipv4(ip4(kA0Ip), ip4("8.8.8.8"))
+                  .frag(frag)
+                  .ip_proto(17)
+                  .payload({1, 2})
+                  .pad()
+                  .build();
     expect_drop(kVnicA0Port, g, DropReason::not_peer);
   }
 }
@@ -407,10 +488,19 @@ TEST_F(PipelineTest, U2AnySourceReachesNonIsolatedContainers) {
 }
 
 TEST_F(PipelineTest, U3VpcVlanToAgentTagRemovedInlineOrMetadata) {
-  Bytes tagged = FrameBuilder().eth(mac(kUplinkMac), mac(kVpcGatewayMac)).vlan(kVpcVlan)
-                     .ipv4(ip4("52.217.3.4"), ip4(kVpcAgentIp)).tcp(443, 40000).pad().build();
-  Bytes untagged = FrameBuilder().eth(mac(kUplinkMac), mac(kVpcGatewayMac))
-                       .ipv4(ip4("52.217.3.4"), ip4(kVpcAgentIp)).tcp(443, 40000).pad(56).build();
+  Bytes tagged = FrameBuilder()
+                     .eth(mac(kUplinkMac), mac(kVpcGatewayMac))
+                     .vlan(kVpcVlan)
+                     .ipv4(ip4("52.217.3.4"), ip4(kVpcAgentIp))
+                     .tcp(443, 40000)
+                     .pad()
+                     .build();
+  Bytes untagged = FrameBuilder()
+                       .eth(mac(kUplinkMac), mac(kVpcGatewayMac))
+                       .ipv4(ip4("52.217.3.4"), ip4(kVpcAgentIp))
+                       .tcp(443, 40000)
+                       .pad(56)
+                       .build();
   ASSERT_EQ(tagged.size(), 60u);
   ASSERT_EQ(untagged.size(), 56u);
   Bytes want = with_macs(untagged, kGatewayMac, kAgentMac);
@@ -418,27 +508,47 @@ TEST_F(PipelineTest, U3VpcVlanToAgentTagRemovedInlineOrMetadata) {
   // The same frame with the tag in metadata (PCP bits set: the VID decides).
   expect_forward(kUplinkPort, untagged, kAgentPort, want, true, 0x2000 | kVpcVlan);
   // Not from the job's prefixes.
-  Bytes other = FrameBuilder().eth(mac(kUplinkMac), mac(kVpcGatewayMac)).vlan(kVpcVlan)
-                    .ipv4(ip4("8.8.8.8"), ip4(kVpcAgentIp)).pad().build();
+  Bytes other = FrameBuilder()
+                    .eth(mac(kUplinkMac), mac(kVpcGatewayMac))
+                    .vlan(kVpcVlan)
+                    .ipv4(ip4("8.8.8.8"), ip4(kVpcAgentIp))
+                    .pad()
+                    .build();
   expect_drop(kUplinkPort, other, DropReason::not_peer_inbound);
   // To a container over the VLAN: no route.
-  Bytes to_c = FrameBuilder().eth(mac(kUplinkMac), mac(kVpcGatewayMac)).vlan(kVpcVlan)
-                   .ipv4(ip4("52.217.3.4"), ip4(kA0Ip)).pad().build();
+  Bytes to_c = FrameBuilder()
+                   .eth(mac(kUplinkMac), mac(kVpcGatewayMac))
+                   .vlan(kVpcVlan)
+                   .ipv4(ip4("52.217.3.4"), ip4(kA0Ip))
+                   .pad()
+                   .build();
   expect_drop(kUplinkPort, to_c, DropReason::no_route);
   // Unknown VLAN, VLAN 0, QinQ (inline+inline and metadata+inline).
   for (uint16_t vid : {0, 102, 4095}) {
-    Bytes u = FrameBuilder().eth(mac(kUplinkMac), mac(kVpcGatewayMac)).vlan(vid)
-                  .ipv4(ip4("52.217.3.4"), ip4(kVpcAgentIp)).pad().build();
+    Bytes u = FrameBuilder()
+                  .eth(mac(kUplinkMac), mac(kVpcGatewayMac))
+                  .vlan(vid)
+                  .ipv4(ip4("52.217.3.4"), ip4(kVpcAgentIp))
+                  .pad()
+                  .build();
     expect_drop(kUplinkPort, u, DropReason::unknown_vlan);
     expect_drop(kUplinkPort, untagged, DropReason::unknown_vlan, true, vid);
   }
-  Bytes qinq = FrameBuilder().eth(mac(kUplinkMac), mac(kVpcGatewayMac)).vlan(kVpcVlan, kTpid8021AD)
-                   .vlan(kVpcVlan).ipv4(ip4("52.217.3.4"), ip4(kVpcAgentIp)).pad().build();
+  Bytes qinq = FrameBuilder()
+                   .eth(mac(kUplinkMac), mac(kVpcGatewayMac))
+                   .vlan(kVpcVlan, kTpid8021AD)
+                   .vlan(kVpcVlan)
+                   .ipv4(ip4("52.217.3.4"), ip4(kVpcAgentIp))
+                   .pad()
+                   .build();
   expect_drop(kUplinkPort, qinq, DropReason::unknown_vlan);
   expect_drop(kUplinkPort, tagged, DropReason::unknown_vlan, true, kVpcVlan);
   // Tagged IPv6 / other: unsupported. Cut inline tag: malformed.
-  Bytes t6 = FrameBuilder().eth(mac(kUplinkMac), mac(kVpcGatewayMac)).vlan(kVpcVlan)
-                 .ipv6(ip6("2001:db8::1"), ip6("2001:db8::2")).build();
+  Bytes t6 = FrameBuilder()
+                 .eth(mac(kUplinkMac), mac(kVpcGatewayMac))
+                 .vlan(kVpcVlan)
+                 .ipv6(ip6("2001:db8::1"), ip6("2001:db8::2"))
+                 .build();
   expect_drop(kUplinkPort, t6, DropReason::unsupported);
   Bytes cut = tagged;
   cut.resize(17);
@@ -448,8 +558,7 @@ TEST_F(PipelineTest, U3VpcVlanToAgentTagRemovedInlineOrMetadata) {
 TEST_F(PipelineTest, U3bAgentServiceReturnPath) {
   Bytes f = from_uplink("52.216.1.1", kAgentServiceIp);
   expect_forward(kUplinkPort, f, kAgentPort, with_macs(f, kGatewayMac, kAgentMac));
-  expect_drop(kUplinkPort, from_uplink(kARemoteIp, kAgentServiceIp),
-              DropReason::not_peer_inbound);
+  expect_drop(kUplinkPort, from_uplink(kARemoteIp, kAgentServiceIp), DropReason::not_peer_inbound);
 }
 
 TEST_F(PipelineTest, U4ArpAndNdAnsweredWithUplinkMac) {
@@ -468,9 +577,12 @@ TEST_F(PipelineTest, U4ArpAndNdAnsweredWithUplinkMac) {
   // Tagged request for the VPC agent address: the reply keeps the tag (inline),
   // whether the request's tag was inline or in metadata.
   const uint16_t tci = 0x6000 | kVpcVlan;
-  Bytes treq = FrameBuilder().eth(mac("ff:ff:ff:ff:ff:ff"), mac(kVpcGatewayMac)).vlan(tci)
+  Bytes treq = FrameBuilder()
+                   .eth(mac("ff:ff:ff:ff:ff:ff"), mac(kVpcGatewayMac))
+                   .vlan(tci)
                    .arp_request(mac(kVpcGatewayMac), ip4("172.31.5.1"), ip4(kVpcAgentIp))
-                   .pad().build();
+                   .pad()
+                   .build();
   Bytes want = want_arp_reply(kUplinkMac, kVpcGatewayMac, "172.31.5.1", kVpcAgentIp, tci);
   ASSERT_EQ(want.size(), 46u);
   Outcome o = run(kUplinkPort, treq);
@@ -483,8 +595,11 @@ TEST_F(PipelineTest, U4ArpAndNdAnsweredWithUplinkMac) {
   EXPECT_EQ(o.out, want) << hex_dump(o.out);
   EXPECT_FALSE(o.vlan_flags);
   EXPECT_TRUE(o.pkt_len_ok);
-  Bytes tother = FrameBuilder().eth(mac("ff:ff:ff:ff:ff:ff"), mac(kVpcGatewayMac)).vlan(tci)
-                     .arp_request(mac(kVpcGatewayMac), ip4("172.31.5.1"), ip4(kA0Ip)).build();
+  Bytes tother = FrameBuilder()
+                     .eth(mac("ff:ff:ff:ff:ff:ff"), mac(kVpcGatewayMac))
+                     .vlan(tci)
+                     .arp_request(mac(kVpcGatewayMac), ip4("172.31.5.1"), ip4(kA0Ip))
+                     .build();
   expect_drop(kUplinkPort, tother, DropReason::arp_denied);
 
   Bytes ns = ns_frame(peer_mac, "fe80::1", kA0Ip6);
@@ -495,8 +610,10 @@ TEST_F(PipelineTest, U4ArpAndNdAnsweredWithUplinkMac) {
   expect_drop(kUplinkPort, ns_frame(peer_mac, "::", kA0Ip6), DropReason::nd_denied);
   // An NS shorter than 24 ICMPv6 bytes fails the header checks, so it is not
   // "an NS" for the multicast filter; unicast, it is malformed.
-  Bytes short_ns = FrameBuilder().eth(mac("33:33:ff:00:00:11"), mac(peer_mac))
-                       .ipv6(ip6("fe80::1"), ip6("ff02::1:ff00:11")).icmpv6(135, 0, Bytes(8, 0))
+  Bytes short_ns = FrameBuilder()
+                       .eth(mac("33:33:ff:00:00:11"), mac(peer_mac))
+                       .ipv6(ip6("fe80::1"), ip6("ff02::1:ff00:11"))
+                       .icmpv6(135, 0, Bytes(8, 0))
                        .build();
   expect_drop(kUplinkPort, short_ns, DropReason::bcast_mcast);
   const MacAddr up = mac(kUplinkMac);
@@ -521,8 +638,11 @@ TEST_F(PipelineTest, U5EverythingElse) {
               DropReason::bcast_mcast);
   expect_drop(kUplinkPort, v6("02:00:00:00:aa:fe", kUplinkMac, kARemoteIp6, "2001:db8::5"),
               DropReason::no_route);
-  Bytes lldp = FrameBuilder().eth(mac(kUplinkMac), mac("02:00:00:00:aa:fe")).ethertype(0x88cc)
-                   .payload(Bytes(46, 0)).build();
+  Bytes lldp = FrameBuilder()
+                   .eth(mac(kUplinkMac), mac("02:00:00:00:aa:fe"))
+                   .ethertype(0x88cc)
+                   .payload(Bytes(46, 0))
+                   .build();
   expect_drop(kUplinkPort, lldp, DropReason::unsupported);
 }
 
@@ -530,9 +650,15 @@ TEST_F(PipelineTest, U5EverythingElse) {
 
 TEST_F(PipelineTest, A1VpcEgressTaggedToVpcGateway) {
   Bytes f = from_agent(kVpcAgentIp, "52.216.7.7");
-  Bytes want = FrameBuilder().eth(mac(kVpcGatewayMac), mac(kUplinkMac)).vlan(kVpcVlan)
-                   .ipv4(ip4(kVpcAgentIp), ip4("52.216.7.7")).ttl(7).udp(1000, 2000)
-                   .payload({1, 2, 3, 4}).pad().build();
+  Bytes want = FrameBuilder()
+                   .eth(mac(kVpcGatewayMac), mac(kUplinkMac))
+                   .vlan(kVpcVlan)
+                   .ipv4(ip4(kVpcAgentIp), ip4("52.216.7.7"))
+                   .ttl(7)
+                   .udp(1000, 2000)
+                   .payload({1, 2, 3, 4})
+                   .pad()
+                   .build();
   want.resize(64);  // the 60-byte frame plus the tag, padding kept
   Bytes expect = with_macs(f, kUplinkMac, kVpcGatewayMac);
   expect.insert(expect.begin() + 12, {0x81, 0x00, 0x00, kVpcVlan});
@@ -557,32 +683,35 @@ TEST_F(PipelineTest, A3A4AgentDrops) {
   expect_drop(kAgentPort, from_agent("192.0.2.99", "8.8.8.8"), DropReason::no_route);
   expect_drop(kAgentPort, v4(kA0Mac, kGatewayMac, kAgentServiceIp, "8.8.8.8"),
               DropReason::spoofed_src);
-  expect_drop(kAgentPort, from_agent(kAgentServiceIp, "8.8.8.8"), DropReason::vlan_from_vnic,
-              true, kVpcVlan);
-  expect_drop(kAgentPort, from_agent(kAgentServiceIp, "255.255.255.255"),
-              DropReason::bcast_mcast);
+  expect_drop(kAgentPort, from_agent(kAgentServiceIp, "8.8.8.8"), DropReason::vlan_from_vnic, true,
+              kVpcVlan);
+  expect_drop(kAgentPort, from_agent(kAgentServiceIp, "255.255.255.255"), DropReason::bcast_mcast);
   expect_drop(kAgentPort, v6(kAgentMac, kGatewayMac, "fd00::1", "fd00::2"),
               DropReason::ipv6_disabled);
-  Bytes lldp = FrameBuilder().eth(mac(kGatewayMac), mac(kAgentMac)).ethertype(0x88cc)
-                   .payload(Bytes(46, 0)).build();
+  Bytes lldp = FrameBuilder()
+                   .eth(mac(kGatewayMac), mac(kAgentMac))
+                   .ethertype(0x88cc)
+                   .payload(Bytes(46, 0))
+                   .build();
   expect_drop(kAgentPort, lldp, DropReason::unsupported);
 }
 
 TEST_F(PipelineTest, A5AgentArp) {
   const char* bc = "ff:ff:ff:ff:ff:ff";
-  for (auto [sip, tip] : {std::pair{kVpcAgentIp, "52.216.0.1"}, std::pair{kVpcAgentIp, "3.5.0.9"},
-                          std::pair{kAgentServiceIp, "8.8.8.8"},
-                          std::pair{kAgentServiceIp, "192.0.2.1"}}) {
+  for (auto [sip, tip] :
+       {std::pair{kVpcAgentIp, "52.216.0.1"}, std::pair{kVpcAgentIp, "3.5.0.9"},
+        std::pair{kAgentServiceIp, "8.8.8.8"}, std::pair{kAgentServiceIp, "192.0.2.1"}}) {
     Outcome o = run(kAgentPort, arp_req(kAgentMac, bc, sip, tip));
     EXPECT_EQ(o.verdict, Verdict::kReply) << sip << "->" << tip;
     EXPECT_EQ(o.out, want_arp_reply(kGatewayMac, kAgentMac, sip, tip)) << hex_dump(o.out);
   }
   expect_drop(kAgentPort, arp_req(kAgentMac, bc, kVpcAgentIp, "8.8.8.8"), DropReason::arp_denied);
   expect_drop(kAgentPort, arp_req(kAgentMac, bc, kAgentServiceIp, kA0Ip), DropReason::arp_denied);
-  expect_drop(kAgentPort, arp_req(kAgentMac, bc, "192.0.2.99", "8.8.8.8"),
-              DropReason::spoofed_src);
-  Bytes other_sha = FrameBuilder().eth(mac(bc), mac(kAgentMac))
-                        .arp_request(mac(kA0Mac), ip4(kAgentServiceIp), ip4("8.8.8.8")).build();
+  expect_drop(kAgentPort, arp_req(kAgentMac, bc, "192.0.2.99", "8.8.8.8"), DropReason::spoofed_src);
+  Bytes other_sha = FrameBuilder()
+                        .eth(mac(bc), mac(kAgentMac))
+                        .arp_request(mac(kA0Mac), ip4(kAgentServiceIp), ip4("8.8.8.8"))
+                        .build();
   expect_drop(kAgentPort, other_sha, DropReason::spoofed_src);
 }
 
@@ -609,7 +738,8 @@ TEST_F(PipelineTest, MixedBurstsOfEverySizeMatchSingleFrameResults) {
   };
   // Reference: every frame alone.
   std::vector<Outcome> single;
-  for (const FrameSpec& f : pool) single.push_back(run_burst(snap_.get(), kVnicA0Port, {f}, nullptr)[0]);
+  for (const FrameSpec& f : pool)
+    single.push_back(run_burst(snap_.get(), kVnicA0Port, {f}, nullptr)[0]);
 
   for (uint16_t n = 1; n <= kMaxBurst; ++n) {
     counters_.assign(kCounterSlots, PortCounters{});

@@ -131,11 +131,11 @@ FrameGenerator::FrameGenerator(const PolicyDoc& doc, const PortTable& ports, uin
   }
   for (const VnicDoc& v : doc.vnics)
     if (v.ipv6) ip6_.push_back(*v.ipv6);
-  ip6_.push_back(Ipv6Addr{});                                        // ::
-  ip6_.push_back(v6_with_suffix(0xfe80, 0x11));                      // fe80::11
-  ip6_.push_back(v6_with_suffix(0xff02, 1));                         // ff02::1
-  ip6_.push_back(v6_with_suffix(0xff02, 0x01ff0012));                // solicited-node
-  ip6_.push_back(v6_with_suffix(0x2001, 1));                         // 2001::1
+  ip6_.push_back(Ipv6Addr{});                          // ::
+  ip6_.push_back(v6_with_suffix(0xfe80, 0x11));        // fe80::11
+  ip6_.push_back(v6_with_suffix(0xff02, 1));           // ff02::1
+  ip6_.push_back(v6_with_suffix(0xff02, 0x01ff0012));  // solicited-node
+  ip6_.push_back(v6_with_suffix(0x2001, 1));           // 2001::1
 
   macs_.insert(macs_.end(), {h.gateway_mac, h.uplink.mac, h.uplink.next_hop_mac, kBroadcast,
                              MacAddr{{0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}},
@@ -186,12 +186,13 @@ void FrameGenerator::mutate(Bytes& f) {
       break;
     case 1: {  // flip a few bytes
       if (f.empty()) break;
-      for (uint32_t k = 1 + below(3); k > 0; --k) f[below(static_cast<uint32_t>(f.size()))] ^= static_cast<uint8_t>(1 + below(255));
+      for (uint32_t k = 1 + below(3); k > 0; --k)
+        f[below(static_cast<uint32_t>(f.size()))] ^= static_cast<uint8_t>(1 + below(255));
       break;
     }
     case 2: {  // overwrite an ethertype / TPID position
-      static constexpr uint16_t kTypes[] = {0x0800, 0x0806, 0x86dd, 0x8100, 0x88a8, 0x9100,
-                                            0x88cc, 0x05dc, 0x0600, 0x0000};
+      static constexpr uint16_t kTypes[] = {0x0800, 0x0806, 0x86dd, 0x8100, 0x88a8,
+                                            0x9100, 0x88cc, 0x05dc, 0x0600, 0x0000};
       std::size_t off = chance(0.5) ? 12 : 16;
       if (f.size() < off + 2) break;
       uint16_t t = chance(0.8) ? kTypes[below(10)] : static_cast<uint16_t>(rng_());
@@ -233,12 +234,15 @@ GeneratedFrame FrameGenerator::vpc_inbound() {
   } else {
     b.vlan(tci);
   }
-  const uint32_t src = chance(0.8) ? v.inside[below(static_cast<uint32_t>(v.inside.size()))] : pick_ip4();
+  const uint32_t src =
+      chance(0.8) ? v.inside[below(static_cast<uint32_t>(v.inside.size()))] : pick_ip4();
   const uint32_t dst = chance(0.8) ? v.agent_ip : pick_ip4();
   if (arp)
     b.arp_request(v.gateway_mac, Ipv4Addr{src}, Ipv4Addr{dst});
   else
-    b.ipv4(Ipv4Addr{src}, Ipv4Addr{dst}).tcp(443, static_cast<uint16_t>(rng_())).payload(random_bytes(below(40)));
+    b.ipv4(Ipv4Addr{src}, Ipv4Addr{dst})
+        .tcp(443, static_cast<uint16_t>(rng_()))
+        .payload(random_bytes(below(40)));
   if (chance(0.5)) b.pad();
   g.bytes = b.build();
   if (chance(0.2)) mutate(g.bytes);
@@ -256,7 +260,9 @@ uint16_t FrameGenerator::pick_port() {
   return p;
 }
 
-GeneratedFrame FrameGenerator::next() { return next_on(pick_port()); }
+GeneratedFrame FrameGenerator::next() {
+  return next_on(pick_port());
+}
 
 GeneratedFrame FrameGenerator::next_on(uint16_t port) {
   if (port == uplink_port_ && !vpcs_.empty() && chance(0.12)) return vpc_inbound();
@@ -265,7 +271,8 @@ GeneratedFrame FrameGenerator::next_on(uint16_t port) {
   const PortSelf* me = g.in_port < self_.size() ? &self_[g.in_port] : nullptr;
   const bool polite = chance(0.85);  // use the port's own addresses
   auto own_ip4 = [&] {
-    if (polite && me && !me->ip4.empty() && chance(0.8)) return me->ip4[below(static_cast<uint32_t>(me->ip4.size()))];
+    if (polite && me && !me->ip4.empty() && chance(0.8))
+      return me->ip4[below(static_cast<uint32_t>(me->ip4.size()))];
     return pick_ip4();
   };
   auto own_ip6 = [&] {
@@ -285,7 +292,9 @@ GeneratedFrame FrameGenerator::next_on(uint16_t port) {
     static constexpr uint16_t kTpids[] = {0x8100, 0x88a8, 0x9100};
     return chance(0.8) ? uint16_t{0x8100} : kTpids[below(3)];
   };
-  auto tci = [&] { return static_cast<uint16_t>((chance(0.3) ? (rng_() & 0xf000) : 0) | pick_vid()); };
+  auto tci = [&] {
+    return static_cast<uint16_t>((chance(0.3) ? (rng_() & 0xf000) : 0) | pick_vid());
+  };
   if (tag_kind < 8) {
     b.vlan(tci(), tpid());
   } else if (tag_kind < 16) {
@@ -302,7 +311,8 @@ GeneratedFrame FrameGenerator::next_on(uint16_t port) {
   const uint32_t kind = below(100);
   if (kind < 40) {  // IPv4
     uint32_t s4 = own_ip4();
-    if (me && !me->src4.empty() && chance(0.6)) s4 = me->src4[below(static_cast<uint32_t>(me->src4.size()))];
+    if (me && !me->src4.empty() && chance(0.6))
+      s4 = me->src4[below(static_cast<uint32_t>(me->src4.size()))];
     uint32_t d4 = (me && !me->dst4.empty() && chance(0.5))
                       ? me->dst4[below(static_cast<uint32_t>(me->dst4.size()))]
                       : pick_ip4();
@@ -313,13 +323,23 @@ GeneratedFrame FrameGenerator::next_on(uint16_t port) {
     if (chance(0.05)) b.total_length(static_cast<uint16_t>(below(200)));
     if (chance(0.03)) b.ip_version(static_cast<uint8_t>(below(16)));
     switch (below(4)) {
-      case 0: b.udp(static_cast<uint16_t>(rng_()), 53); break;
-      case 1: b.tcp(static_cast<uint16_t>(rng_()), 443); break;
-      case 2: b.icmp(); break;
-      default: b.ip_proto(static_cast<uint8_t>(rng_())); break;
+      case 0:
+        b.udp(static_cast<uint16_t>(rng_()), 53);
+        break;
+      case 1:
+        b.tcp(static_cast<uint16_t>(rng_()), 443);
+        break;
+      case 2:
+        b.icmp();
+        break;
+      default:
+        b.ip_proto(static_cast<uint8_t>(rng_()));
+        break;
     }
-    if (chance(0.01)) b.payload(random_bytes(1400 + below(200)));  // around the MTU
-    else b.payload(random_bytes(below(48)));
+    if (chance(0.01))
+      b.payload(random_bytes(1400 + below(200)));  // around the MTU
+    else
+      b.payload(random_bytes(below(48)));
   } else if (kind < 62) {  // ARP
     uint16_t op = chance(0.8) ? 1 : (chance(0.7) ? 2 : static_cast<uint16_t>(rng_()));
     MacAddr sha = (polite && chance(0.9)) ? src : pick_mac();
@@ -335,7 +355,8 @@ GeneratedFrame FrameGenerator::next_on(uint16_t port) {
     }
   } else if (kind < 90) {  // IPv6
     Ipv6Addr s6 = own_ip6();
-    if (me && !me->src6.empty() && chance(0.5)) s6 = me->src6[below(static_cast<uint32_t>(me->src6.size()))];
+    if (me && !me->src6.empty() && chance(0.5))
+      s6 = me->src6[below(static_cast<uint32_t>(me->src6.size()))];
     auto target6 = [&] {
       return (me && !me->dst6.empty() && chance(0.6))
                  ? me->dst6[below(static_cast<uint32_t>(me->dst6.size()))]
@@ -344,14 +365,30 @@ GeneratedFrame FrameGenerator::next_on(uint16_t port) {
     Ipv6Addr d6 = target6();
     b.ipv6(s6, d6).hop_limit(255);
     switch (below(8)) {
-      case 0: b.ns(target6(), chance(0.7) ? std::optional<MacAddr>(src) : std::nullopt); break;
-      case 1: b.ns(target6()); break;
-      case 2: b.na(pick_ip6()); break;
-      case 3: b.rs(); break;
-      case 4: b.ra(); break;
-      case 5: b.redirect(pick_ip6(), pick_ip6()); break;
-      case 6: b.icmpv6(static_cast<uint8_t>(chance(0.5) ? 135 : rng_()), 0, random_bytes(below(30))); break;
-      default: b.udp(1000, 2000).payload(random_bytes(below(32))); break;
+      case 0:
+        b.ns(target6(), chance(0.7) ? std::optional<MacAddr>(src) : std::nullopt);
+        break;
+      case 1:
+        b.ns(target6());
+        break;
+      case 2:
+        b.na(pick_ip6());
+        break;
+      case 3:
+        b.rs();
+        break;
+      case 4:
+        b.ra();
+        break;
+      case 5:
+        b.redirect(pick_ip6(), pick_ip6());
+        break;
+      case 6:
+        b.icmpv6(static_cast<uint8_t>(chance(0.5) ? 135 : rng_()), 0, random_bytes(below(30)));
+        break;
+      default:
+        b.udp(1000, 2000).payload(random_bytes(below(32)));
+        break;
     }
     if (chance(0.05)) b.next_header(static_cast<uint8_t>(chance(0.5) ? 58 : rng_()));
     if (chance(0.05)) b.payload_length(static_cast<uint16_t>(below(80)));
@@ -372,7 +409,8 @@ namespace {
 PolicyDoc build_random_policy(std::mt19937_64& rng) {
   auto below = [&rng](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
   auto chance = [&rng](double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; };
-  std::set<MacAddr, decltype([](const MacAddr& a, const MacAddr& b) { return a.b < b.b; })> used_macs;
+  std::set<MacAddr, decltype([](const MacAddr& a, const MacAddr& b) { return a.b < b.b; })>
+      used_macs;
   auto fresh_mac = [&] {
     for (;;) {
       MacAddr m = random_unicast_mac(rng);
@@ -384,10 +422,11 @@ PolicyDoc build_random_policy(std::mt19937_64& rng) {
   d.version = kPolicyVersion;
   d.host.gateway_mac = fresh_mac();
   if (chance(0.7)) d.host.gateway_ip = Ipv4Addr{chance(0.5) ? 0xa9fe0101u : 0x64400001u};
-  d.host.uplink = UplinkDoc{"up0", fresh_mac(), Ipv4Addr{0xc0000200u | (10 + below(100))},
-                            fresh_mac()};
+  d.host.uplink =
+      UplinkDoc{"up0", fresh_mac(), Ipv4Addr{0xc0000200u | (10 + below(100))}, fresh_mac()};
   const bool agent = chance(0.8);
-  if (agent) d.host.agent = AgentDoc{"ag0", fresh_mac(), Ipv4Addr{0xc0000200u | (120 + below(100))}};
+  if (agent)
+    d.host.agent = AgentDoc{"ag0", fresh_mac(), Ipv4Addr{0xc0000200u | (120 + below(100))}};
 
   const uint32_t njobs = 1 + below(4);
   std::set<uint16_t> vlans;
@@ -414,7 +453,8 @@ PolicyDoc build_random_policy(std::mt19937_64& rng) {
       vpc.agent_ip = Ipv4Addr{0xac1f0000u | (j << 8) | 10};  // 172.31.j.10
       for (uint32_t k = 1 + below(3); k > 0; --k) {
         uint8_t len = static_cast<uint8_t>(8 + below(23));
-        uint32_t base = (chance(0.5) ? 0x34000000u : 0x03000000u) | (static_cast<uint32_t>(rng()) & 0x00ffffffu);
+        uint32_t base = (chance(0.5) ? 0x34000000u : 0x03000000u) |
+                        (static_cast<uint32_t>(rng()) & 0x00ffffffu);
         Ipv4Prefix p{Ipv4Addr{base & (~uint32_t{0} << (32 - len))}, len};
         vpc.prefixes.push_back(p);
       }

@@ -35,16 +35,16 @@
 namespace isoswitch::test {
 
 struct GeneratedFrame {
-  uint16_t in_port = 0;     // may be >= the port table's size (P3), rarely
+  uint16_t in_port = 0;  // may be >= the port table's size (P3), rarely
   Bytes bytes;
-  bool meta_vlan = false;   // tag in mbuf metadata (RTE_MBUF_F_RX_VLAN_STRIPPED)
+  bool meta_vlan = false;  // tag in mbuf metadata (RTE_MBUF_F_RX_VLAN_STRIPPED)
   uint16_t tci = 0;
 };
 
 class FrameGenerator {
  public:
   FrameGenerator(const PolicyDoc& doc, const PortTable& ports, uint64_t seed);
-  GeneratedFrame next();                 // on a random port
+  GeneratedFrame next();                  // on a random port
   GeneratedFrame next_on(uint16_t port);  // on this port (any index, even out of range)
   uint16_t pick_port();
 
@@ -66,9 +66,9 @@ class FrameGenerator {
     MacAddr mac;
     std::vector<uint32_t> ip4;
     std::vector<Ipv6Addr> ip6;
-    MacAddr dst;  // the MAC it normally sends to
-    std::vector<uint32_t> dst4;   // destinations its rules care about (peers, prefixes, ...)
-    std::vector<uint32_t> src4;   // uplink: sources its rules care about (remote peers, ...)
+    MacAddr dst;                 // the MAC it normally sends to
+    std::vector<uint32_t> dst4;  // destinations its rules care about (peers, prefixes, ...)
+    std::vector<uint32_t> src4;  // uplink: sources its rules care about (remote peers, ...)
     std::vector<Ipv6Addr> dst6, src6;
   };
   struct Vpc {
