@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -366,6 +367,46 @@ TEST_F(ProtocolTest, NeverThrowsOnHostileBytes) {
     json r = json::parse(reply, nullptr, /*allow_exceptions=*/false);
     EXPECT_FALSE(r.is_discarded()) << "reply must be valid JSON: " << reply;
     EXPECT_TRUE(r.contains("ok"));
+  }
+}
+
+// Mutated valid requests (deterministic): every reply is one JSON object
+// with "ok", and the generation moves by exactly one on an applied
+// mutation and not at all otherwise.
+TEST_F(ProtocolTest, MutatedRequestsKeepTheGenerationInvariant) {
+  apply_standard();
+  const std::vector<std::string> seeds = {
+      json{{"op", "policy.apply"}, {"policy", policy_json()}, {"id", 1}}.dump(),
+      R"({"op":"job.upsert","job":{"id":"j9","isolated":false,"peers":["10.9.0.1","fd00:9::1"]}})",
+      R"({"op":"vnic.upsert","vnic":{"id":"v9","port":"vnic9","mac":"02:00:00:09:00:01","ip":"10.3.1.9","job":"train-c"}})",
+      R"({"op":"txn","ops":[{"op":"vnic.delete","vnic":"c-0"},{"op":"job.delete","job":"train-c"}],"expect_generation":1})",
+      R"({"op":"explain","vnic":"a-0","dst":"10.1.0.12","proto":"tcp","dport":443})",
+      R"({"op":"stats","id":"s"})",
+  };
+  std::mt19937 rng(1);
+  for (int i = 0; i < 3000; ++i) {
+    std::string line = seeds[rng() % seeds.size()];
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits && !line.empty(); ++e) {
+      std::size_t at = rng() % line.size();
+      switch (rng() % 4) {
+        case 0: line[at] = static_cast<char>(rng() % 256); break;
+        case 1: line.erase(at, 1 + rng() % 8); break;
+        case 2: line.insert(at, 1, "{}[]\",:0aZ-"[rng() % 13]); break;
+        case 3: line.resize(at); break;
+      }
+    }
+    const uint64_t before = store_.generation();
+    json r = json::parse(handler_.handle_request_line(line), nullptr, false);
+    ASSERT_FALSE(r.is_discarded()) << line;
+    ASSERT_TRUE(r.is_object() && r.contains("ok")) << line;
+    if (r["ok"] == true && r.contains("generation") && r["generation"] != before) {
+      ASSERT_EQ(r["generation"], before + 1) << line;
+      ASSERT_EQ(store_.generation(), before + 1) << line;
+      ASSERT_EQ(hooks_.published.back(), before + 1);
+    } else {
+      ASSERT_EQ(store_.generation(), before) << line;
+    }
   }
 }
 
