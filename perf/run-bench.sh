@@ -57,7 +57,7 @@ if [ "$FULL" = 1 ]; then
   UPD_ARGS=(--updates 300 --rate 1000 --replacements 10)
 else
   MIN_TIME=0.05; PASSES=10; TP_ARGS=(--quick); CG_ARGS=(--quick)
-  UPD_ARGS=(--updates 200 --rate 1000 --replacements 5)
+  UPD_ARGS=(--updates 50 --rate 1000 --replacements 3)
 fi
 
 step "micro-benchmarks: pipeline stages and bursts (Mpps = items_per_second)"
