@@ -13,7 +13,8 @@ DEPS := meson ninja-build pkg-config g++ \
         libboost-program-options-dev libgtest-dev libgmock-dev googletest \
         libbenchmark-dev nlohmann-json3-dev \
         clang libclang-rt-14-dev \
-        python3-scapy tshark tcpdump iproute2 iputils-ping curl iperf3 ethtool procps
+        python3-scapy tshark tcpdump iproute2 iputils-ping curl iperf3 ethtool procps \
+        gnuplot-nox valgrind
 
 .PHONY: all deps build asan demo test unit bench bench-ovs fuzz soak format clean
 
@@ -46,9 +47,8 @@ demo: build
 
 # Unit tests under ASan+UBSan first, then every suite of the normal build
 # (tests that need root and network namespaces skip, saying so, without it).
-test: build asan
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs --num-processes 2
+test: build
+	bash tests/run-asan-unit.sh $(ASAN_BUILD)
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
 
 unit: build
