@@ -45,10 +45,12 @@ asan: deps $(ASAN_BUILD)/build.ninja
 demo: build
 	@bash examples/demo.sh $(BUILD)
 
-# Unit tests under ASan+UBSan first, then every suite of the normal build
-# (tests that need root and network namespaces skip, saying so, without it).
+# Unit tests under ASan+UBSan first, each fuzz target briefly (20 s), then
+# every suite of the normal build (tests that need root and network
+# namespaces skip, saying so, without it); meson's summary ends the output.
 test: build
 	bash tests/run-asan-unit.sh $(ASAN_BUILD)
+	bash tests/fuzz/run.sh --seconds $${FUZZ_QUICK_SECONDS:-20}
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
 
 unit: build
