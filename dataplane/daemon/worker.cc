@@ -96,13 +96,24 @@ int worker_main(void* arg) {
       last_drain = now;
     }
     for (uint16_t q = 0; q < w.n_rx; ++q) {
-      const RxQueueRef& r = w.rx[q];
+      RxQueueRef& r = w.rx[q];
+      if (r.skip != 0) {  // idle back-off: see kIdleStreak
+        --r.skip;
+        continue;
+      }
       const uint16_t n = rte_eth_rx_burst(r.dpdk_port, r.queue, w.pkts, kMaxBurst);
-      if (n == 0) continue;
+      if (n == 0) {
+        if (r.empty_polls < kIdleStreak) ++r.empty_polls;
+        if (r.empty_polls == kIdleStreak) r.skip = kIdlePollEvery - 1;
+        continue;
+      }
+      r.empty_polls = 0;
       // One snapshot per burst; valid until our quiescent() below.
       const Snapshot* snap = pub.current();
       process_burst(snap, r.port_index, w.pkts, n, w.actions, w.counters);
       emit_burst(w, r.port_index, n);
+      // Send now rather than park mbufs until the buffer fills (see worker.h).
+      flush_tx(w);
     }
     pub.quiescent(w.id);
   }

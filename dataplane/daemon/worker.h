@@ -6,11 +6,17 @@
 // counters indexed by port index, and scratch arrays. Workers share nothing
 // they write; the control thread only reads `counters`.
 //
-// The loop (worker_main): for each owned (port, queue): rx_burst(32) → load
-// the snapshot once (acquire) → dp::process_burst → emit (TX buffer per output
-// port; replies go back out the ingress port; drops freed in bulk) → count tx.
+// The loop (worker_main): for each owned (port, queue) due for a poll:
+// rx_burst(32) → load the snapshot once (acquire) → dp::process_burst → emit
+// (TX buffer per output port; replies go back out the ingress port; drops
+// freed in bulk) → count tx → flush the TX buffers (one tx_burst per port the
+// burst touched), so no mbuf waits in a buffer across bursts: with frames
+// spread over many ports, parked mbufs (up to 32 per port) overflow the
+// mempool cache. A queue that returned nothing kIdleStreak polls in a row is
+// polled only every kIdlePollEvery-th pass until it returns frames again.
 // After each pass over the queues: report quiescence (QSBR); every ~100 µs of
-// TSC: flush the TX buffers. On stop: flush, go offline, return.
+// TSC: flush the TX buffers (a no-op now unless emit_burst is driven directly).
+// On stop: flush, go offline, return.
 //
 // Thread-safety: setup (worker_state_init, assigning queues) on the main
 // thread before launch; worker_main on the worker's lcore only; `counters`
@@ -32,11 +38,19 @@ namespace isoswitch::dp {
 
 inline constexpr uint64_t kTxDrainUs = 100;
 inline constexpr std::size_t kMaxRxPerWorker = kMaxPorts + kMaxRxQueues;
+// Idle back-off: after kIdleStreak empty polls in a row a queue is polled on
+// every kIdlePollEvery-th pass only, so it waits at most kIdlePollEvery - 1
+// passes before its next poll; any frames end the back-off.
+inline constexpr uint16_t kIdleStreak = 8;
+inline constexpr uint16_t kIdlePollEvery = 8;
 
 struct RxQueueRef {
   uint16_t port_index = 0;  // PortTable index (what the pipeline speaks)
   uint16_t dpdk_port = 0;   // the ethdev
   uint16_t queue = 0;       // RX queue id on that ethdev
+  // Written by the worker only (idle back-off, see kIdleStreak).
+  uint16_t empty_polls = 0; // consecutive empty polls, saturating at kIdleStreak
+  uint16_t skip = 0;        // passes to skip before the next poll
 };
 
 struct alignas(64) WorkerState {
