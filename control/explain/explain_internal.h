@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "control/explain/explain.h"
 #include "isoswitch/addr.h"
@@ -18,6 +19,16 @@
 #include "isoswitch/port_table.h"
 
 namespace isoswitch::ctl::explain_detail {
+
+// Big-endian writers for the frames the reference builds (answers, queries).
+inline void put16(std::vector<uint8_t>& b, uint16_t v) {
+  b.push_back(static_cast<uint8_t>(v >> 8));
+  b.push_back(static_cast<uint8_t>(v));
+}
+inline void put32(std::vector<uint8_t>& b, uint32_t v) {
+  put16(b, static_cast<uint16_t>(v >> 16));
+  put16(b, static_cast<uint16_t>(v));
+}
 
 // The frame and what its L2 header says. Every read goes through at()/be16()/
 // be32(), which return 0 past the end instead of reading it.

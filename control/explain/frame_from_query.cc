@@ -1,22 +1,19 @@
 // Operator query -> frame (see frame_from_query.h).
 #include "control/explain/frame_from_query.h"
 
+#include "control/explain/explain_internal.h"
+
 #include <optional>
 #include <variant>
 
 namespace isoswitch::ctl {
 namespace {
 
+using explain_detail::put16;
+using explain_detail::put32;
+
 inline constexpr uint16_t kSourcePort = 49152;
 
-void put16(std::vector<uint8_t>& b, uint16_t v) {
-  b.push_back(static_cast<uint8_t>(v >> 8));
-  b.push_back(static_cast<uint8_t>(v));
-}
-void put32(std::vector<uint8_t>& b, uint32_t v) {
-  put16(b, static_cast<uint16_t>(v >> 16));
-  put16(b, static_cast<uint16_t>(v));
-}
 void put_bytes(std::vector<uint8_t>& b, const uint8_t* p, std::size_t n) {
   b.insert(b.end(), p, p + n);
 }

@@ -7,14 +7,6 @@
 namespace isoswitch::ctl::explain_detail {
 namespace {
 
-void put16(std::vector<uint8_t>& b, uint16_t v) {
-  b.push_back(static_cast<uint8_t>(v >> 8));
-  b.push_back(static_cast<uint8_t>(v));
-}
-void put32(std::vector<uint8_t>& b, uint32_t v) {
-  put16(b, static_cast<uint16_t>(v >> 16));
-  put16(b, static_cast<uint16_t>(v));
-}
 void put_mac(std::vector<uint8_t>& b, const MacAddr& m) {
   b.insert(b.end(), m.b.begin(), m.b.end());
 }
