@@ -8,7 +8,9 @@
 // Lookups are noexcept and allocation-free; building allocates (control only).
 //
 // Thread-safety: build() on the control thread before publication; lookups
-// from any number of workers afterwards, without synchronisation.
+// from any number of workers afterwards, without synchronisation. The
+// control-side editors (insert/erase/reserve/find_mut/update_each) are for a
+// control-owned copy that is not yet published (incremental compile).
 #pragma once
 
 #include <cstddef>
@@ -87,6 +89,68 @@ class Addr4Table {
 
   std::size_t capacity() const noexcept { return slots_.size(); }
 
+  // ---- Control side: editing a copy before it is published (never after) ----
+  // Number of occupied slots (O(capacity): for tests and sizing checks).
+  std::size_t count() const noexcept {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < slots_.size(); ++i) n += slots_[i].info.kind != AddrKind::kEmpty;
+    return n;
+  }
+  // The slot's info for `ip`, to patch in place; nullptr when absent.
+  AddrInfo* find_mut(uint32_t ip) noexcept { return const_cast<AddrInfo*>(find(ip)); }
+  // Inserts or overwrites. The caller keeps the load <= 1/2 (reserve()) so a
+  // probe always ends at an empty slot.
+  void insert(const Addr4Slot& e) noexcept {
+    uint32_t i = hash(e.ip) & mask_;
+    while (slots_[i].info.kind != AddrKind::kEmpty && slots_[i].ip != e.ip) i = (i + 1) & mask_;
+    slots_[i] = e;
+  }
+  // Removes `ip` if present (backward-shift deletion: no tombstones, so
+  // find() stays exactly as fast as on a freshly built table).
+  void erase(uint32_t ip) noexcept {
+    uint32_t i = hash(ip) & mask_;
+    for (;;) {
+      if (slots_[i].info.kind == AddrKind::kEmpty) return;
+      if (slots_[i].ip == ip) break;
+      i = (i + 1) & mask_;
+    }
+    uint32_t j = i;
+    for (;;) {
+      slots_[i] = Addr4Slot{};
+      for (;;) {
+        j = (j + 1) & mask_;
+        if (slots_[j].info.kind == AddrKind::kEmpty) return;
+        uint32_t home = hash(slots_[j].ip) & mask_;
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) break;
+      }
+      slots_[i] = slots_[j];
+      i = j;
+    }
+  }
+  // Grows (rehashes) so that `entries` keys fit at load <= 1/2.
+  void reserve(std::size_t entries) {
+    if (entries * 2 <= slots_.size()) return;
+    std::vector<Addr4Slot> all;
+    all.reserve(entries);
+    for_each([&all](const Addr4Slot& e) { all.push_back(e); });
+    std::size_t cap = slots_.size();
+    while (cap < entries * 2) cap <<= 1;
+    slots_.assign(cap, Addr4Slot{});
+    mask_ = static_cast<uint32_t>(cap - 1);
+    for (const auto& e : all) insert(e);
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      if (slots_[i].info.kind != AddrKind::kEmpty) f(slots_[i]);
+  }
+  template <class F>
+  void update_each(F&& f) {
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      if (slots_[i].info.kind != AddrKind::kEmpty) f(slots_[i].info);
+  }
+
  private:
   static uint32_t hash(uint32_t ip) noexcept { return (ip * 0x9E3779B1u) ^ (ip >> 16); }
   std::vector<Addr4Slot> slots_{16};
@@ -117,6 +181,64 @@ class Addr6Table {
       if (s[i].ip == key) return &s[i].info;
       i = (i + 1) & mask_;
     }
+  }
+
+  // ---- Control side (see Addr4Table) ----
+  std::size_t capacity() const noexcept { return slots_.size(); }
+  std::size_t count() const noexcept {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < slots_.size(); ++i) n += slots_[i].info.kind != AddrKind::kEmpty;
+    return n;
+  }
+  AddrInfo* find_mut(const Ipv6Addr& ip) noexcept {
+    return const_cast<AddrInfo*>(find(ip.b.data()));
+  }
+  void insert(const Addr6Slot& e) noexcept {
+    uint32_t i = hash(e.ip) & mask_;
+    while (slots_[i].info.kind != AddrKind::kEmpty && !(slots_[i].ip == e.ip)) i = (i + 1) & mask_;
+    slots_[i] = e;
+  }
+  void erase(const Ipv6Addr& ip) noexcept {
+    uint32_t i = hash(ip) & mask_;
+    for (;;) {
+      if (slots_[i].info.kind == AddrKind::kEmpty) return;
+      if (slots_[i].ip == ip) break;
+      i = (i + 1) & mask_;
+    }
+    uint32_t j = i;
+    for (;;) {
+      slots_[i] = Addr6Slot{};
+      for (;;) {
+        j = (j + 1) & mask_;
+        if (slots_[j].info.kind == AddrKind::kEmpty) return;
+        uint32_t home = hash(slots_[j].ip) & mask_;
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) break;
+      }
+      slots_[i] = slots_[j];
+      i = j;
+    }
+  }
+  void reserve(std::size_t entries) {
+    if (entries * 2 <= slots_.size()) return;
+    std::vector<Addr6Slot> all;
+    all.reserve(entries);
+    for_each([&all](const Addr6Slot& e) { all.push_back(e); });
+    std::size_t cap = slots_.size();
+    while (cap < entries * 2) cap <<= 1;
+    slots_.assign(cap, Addr6Slot{});
+    mask_ = static_cast<uint32_t>(cap - 1);
+    for (const auto& e : all) insert(e);
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      if (slots_[i].info.kind != AddrKind::kEmpty) f(slots_[i]);
+  }
+  template <class F>
+  void update_each(F&& f) {
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      if (slots_[i].info.kind != AddrKind::kEmpty) f(slots_[i].info);
   }
 
  private:
