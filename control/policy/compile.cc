@@ -30,7 +30,9 @@ Result<uint16_t> bind_port(const PortTable& table, const std::string& name, Port
 
 // Sorted, merged (adjacent ranges joined too) so vpc_allows' binary search
 // over disjoint ranges is exact.
-std::vector<Ip4Range> merge_ranges(const std::vector<Ipv4Prefix>& prefixes) {
+}  // namespace
+
+std::vector<Ip4Range> merge_vpc_ranges(const std::vector<Ipv4Prefix>& prefixes) {
   std::vector<Ip4Range> r;
   r.reserve(prefixes.size());
   for (const Ipv4Prefix& p : prefixes) r.push_back({p.first(), p.last()});
@@ -45,11 +47,19 @@ std::vector<Ip4Range> merge_ranges(const std::vector<Ipv4Prefix>& prefixes) {
   return out;
 }
 
-}  // namespace
+Result<uint16_t> bind_vnic_port(const PortTable& table, const std::string& name,
+                                const std::string& path) {
+  return bind_port(table, name, PortRole::kVnic, path);
+}
 
 Result<std::unique_ptr<Snapshot>> compile(const PolicyDoc& doc, const PortTable& table,
                                           const CompileOptions& opts) {
   if (auto r = validate(doc); !r) return std::unexpected(r.error());
+  return compile_validated(doc, table, opts);
+}
+
+Result<std::unique_ptr<Snapshot>> compile_validated(const PolicyDoc& doc, const PortTable& table,
+                                                    const CompileOptions& opts) {
   if (opts.mtu < 68)
     return make_error(ErrorCode::kInvalidArgument,
                       "mtu: " + std::to_string(opts.mtu) + " is below the IPv4 minimum of 68");
@@ -128,7 +138,7 @@ Result<std::unique_ptr<Snapshot>> compile(const PolicyDoc& doc, const PortTable&
         je.vlan = job.vpc->vlan;
         je.vpc_gateway_mac = job.vpc->gateway_mac;
         je.vpc_agent_ip = job.vpc->agent_ip;
-        for (const Ip4Range& r : merge_ranges(job.vpc->prefixes)) s.vpc_ranges.push_back(r);
+        for (const Ip4Range& r : merge_vpc_ranges(job.vpc->prefixes)) s.vpc_ranges.push_back(r);
         je.range_end = static_cast<uint32_t>(s.vpc_ranges.size());
         s.vlan_to_job[job.vpc->vlan] = ji;
         Addr4Slot slot;

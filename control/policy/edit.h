@@ -9,6 +9,7 @@
 // Thread-safety: mutates `doc`; the caller owns it (the control thread).
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "isoswitch/policy_doc.h"
@@ -28,5 +29,23 @@ Result<void> upsert_vnic(PolicyDoc& doc, VnicDoc vnic);
 
 // kNotFound: no such vNIC.
 Result<void> delete_vnic(PolicyDoc& doc, std::string_view id);
+
+// One of the four edits above as a value: what a single-object request
+// carries, what the state journal records (canonical JSON in policy_json.h),
+// and what the incremental compiler (incremental.h) plans from.
+struct PolicyEdit {
+  enum class Kind : uint8_t { kUpsertJob, kDeleteJob, kUpsertVnic, kDeleteVnic };
+  Kind kind = Kind::kUpsertJob;
+  JobDoc job;      // kUpsertJob
+  VnicDoc vnic;    // kUpsertVnic
+  std::string id;  // kDeleteJob, kDeleteVnic
+};
+
+// The errors the edit would return on `doc`, without editing (same codes
+// and messages as the functions above).
+Result<void> check_edit(const PolicyDoc& doc, const PolicyEdit& edit);
+
+// Dispatches to upsert_job / delete_job / upsert_vnic / delete_vnic.
+Result<void> apply_edit(PolicyDoc& doc, PolicyEdit edit);
 
 }  // namespace isoswitch::ctl

@@ -127,6 +127,24 @@ struct Ipv6Less {
 
 }  // namespace
 
+namespace rules {
+bool name_ok(const std::string& s) {
+  return check_name("", s).has_value();
+}
+bool unicast_mac_ok(const MacAddr& m) {
+  return !m.is_zero() && !m.is_multicast();
+}
+bool container4_ok(Ipv4Addr a) {
+  return bad_container4(a) == nullptr;
+}
+bool container6_ok(const Ipv6Addr& a) {
+  return bad_container6(a) == nullptr;
+}
+bool host4_ok(Ipv4Addr a) {
+  return bad_host4(a) == nullptr;
+}
+}  // namespace rules
+
 Result<void> validate(const PolicyDoc& doc) {
   if (doc.version != kPolicyVersion)
     return invalid("version", std::to_string(doc.version) + " is not supported (expected " +

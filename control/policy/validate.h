@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "isoswitch/policy_doc.h"
 #include "isoswitch/result.h"
@@ -26,5 +27,15 @@ inline constexpr std::size_t kMaxVnics = 65'533;    // + uplink + agent < kNoPor
 inline constexpr std::size_t kMaxNameLength = 255;  // ids and port names, bytes
 
 Result<void> validate(const PolicyDoc& doc);
+
+// The per-value rules validate() applies, for the incremental checker
+// (incremental.h), which must judge a single object by exactly these.
+namespace rules {
+bool name_ok(const std::string& s);     // check_name would accept it
+bool unicast_mac_ok(const MacAddr& m);  // not zero, not multicast
+bool container4_ok(Ipv4Addr a);         // usable as a peer address
+bool container6_ok(const Ipv6Addr& a);
+bool host4_ok(Ipv4Addr a);  // usable as a host/agent address
+}  // namespace rules
 
 }  // namespace isoswitch::ctl

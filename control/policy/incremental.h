@@ -1,0 +1,109 @@
+// The running policy kept compiled, so a single-object edit costs
+// O(size of the object), not O(policy).
+//
+// A CompiledPolicy holds a validated PolicyDoc, the Snapshot compile() makes
+// of it (a control-owned copy that is never published itself), and indexes
+// over both (vNIC MAC/IP/port owners, every IPv4 peer sorted, all VPC ranges).
+// For job.upsert/delete and vnic.upsert/delete:
+//
+//   plan(edit)       checks the edit against the indexes. It returns a Plan
+//                    only when it can certify that validate() would accept
+//                    the edited document; nullopt means "not certain" (a rule
+//                    is broken, or a rare case such as a peer inside a VPC
+//                    range the edit removes). The caller then takes the full
+//                    path (copy, edit, validate, compile), which decides
+//                    exactly and words every refusal as before: the fast path
+//                    can only ever accept what validate() accepts.
+//   derive(plan, g)  copies the snapshot and patches the entries the object
+//                    owns (its PortEntry, its address slots, its JobEntry and
+//                    VPC ranges; index shifts after a delete). Equal, field by
+//                    field and lookup by lookup, to compile() of the edited
+//                    document (tests/control/incremental_test.cc).
+//   commit(plan, g)  applies the same patch to the kept snapshot, the edit to
+//                    the document, and updates the indexes.
+//
+// A Plan is valid until the next commit() or rebuild.
+//
+// Thread-safety: the control thread owns it; not shared.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "control/policy/compile.h"
+#include "control/policy/edit.h"
+#include "isoswitch/policy_doc.h"
+#include "isoswitch/port_table.h"
+#include "isoswitch/result.h"
+#include "isoswitch/snapshot.h"
+
+namespace isoswitch::ctl {
+
+class CompiledPolicy {
+ public:
+  struct Plan {
+    PolicyEdit edit;
+    uint32_t index = 0;            // position of the job / vNIC in the document
+    bool replace = false;          // upserts: an object with this id exists at `index`
+    uint16_t port = kNoPort;       // vnic.upsert: the bound port
+    uint32_t job = kNoJob;         // vnic.upsert: the vNIC's job index
+    std::vector<uint32_t> peers4;  // job.upsert: the new peers, sorted
+    std::vector<Ipv6Addr> peers6;  // job.upsert: sorted
+    std::vector<Ip4Range> ranges;  // job.upsert: merged VPC ranges
+  };
+
+  // `doc` must have passed validate(); fails only on what compile_validated
+  // checks (port bindings, mtu). `ports` must outlive the object.
+  static Result<CompiledPolicy> build(PolicyDoc doc, const PortTable& ports,
+                                      const CompileOptions& opts);
+
+  std::optional<Plan> plan(PolicyEdit edit) const;
+  std::unique_ptr<Snapshot> derive(const Plan& p, uint64_t generation) const;
+  void commit(Plan p, uint64_t generation);
+
+  const PolicyDoc& doc() const noexcept { return doc_; }
+  const Snapshot& snapshot() const noexcept { return snap_; }
+  // A publishable copy of the kept snapshot.
+  std::unique_ptr<Snapshot> copy_snapshot(uint64_t generation) const;
+
+ private:
+  CompiledPolicy(PolicyDoc doc, const PortTable& ports) : doc_(std::move(doc)), ports_(&ports) {}
+  void index_all();
+  void index_vpc_ranges();
+  bool in_any_vpc_range(uint32_t ip) const noexcept;
+
+  bool certify_job(Plan& p) const;
+  bool certify_vnic(Plan& p) const;
+  void patch(Snapshot& s, const Plan& p) const;
+  void patch_upsert_job(Snapshot& s, const Plan& p) const;
+  void patch_delete_job(Snapshot& s, const Plan& p) const;
+  void patch_upsert_vnic(Snapshot& s, const Plan& p) const;
+  void patch_delete_vnic(Snapshot& s, const Plan& p) const;
+  void reindex(const Plan& p);
+  uint16_t vnic_port_of4(uint32_t ip) const noexcept;
+  uint16_t vnic_port_of6(const Ipv6Addr& ip) const noexcept;
+
+  PolicyDoc doc_;
+  const PortTable* ports_;
+  Snapshot snap_;
+
+  std::unordered_map<std::string, uint32_t> job_pos_;    // job id -> index
+  std::unordered_map<std::string, uint32_t> vnic_pos_;   // vNIC id -> index
+  std::unordered_map<std::string, uint32_t> port_user_;  // port name -> vNIC index
+  std::unordered_map<uint64_t, uint32_t> mac_user_;      // vNIC MAC -> vNIC index
+  std::unordered_map<uint32_t, uint32_t> ip4_user_;      // vNIC IPv4 -> vNIC index
+  std::map<Ipv6Addr, uint32_t> ip6_user_;                // vNIC IPv6 -> vNIC index
+  std::vector<uint16_t> vnic_port_;                      // vNIC index -> port index
+  std::vector<uint32_t> peers4_sorted_;                  // every IPv4 peer of every job
+  std::vector<Ip4Range> vpc_ranges_sorted_;              // every job's ranges, by lo
+  std::vector<uint32_t> vpc_max_hi_;                     // prefix maximum of .hi
+  std::size_t total_peers_ = 0;                          // IPv4 + IPv6, all jobs
+  std::size_t addr4_n_ = 0, addr6_n_ = 0;                // occupied slots of snap_'s tables
+};
+
+}  // namespace isoswitch::ctl
