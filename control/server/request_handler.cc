@@ -17,7 +17,9 @@ using nlohmann::json;
 
 namespace {
 
-Error err(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+Error err(ErrorCode code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 Error prefixed(std::string prefix, Error e) {
   e.message = std::move(prefix) + e.message;
@@ -56,28 +58,66 @@ Result<std::string> string_field(const json& req, std::string_view path, const c
 }
 
 bool is_mutation_op(std::string_view op) {
-  return op == "policy.apply" || op == "job.upsert" || op == "job.delete" ||
-         op == "vnic.upsert" || op == "vnic.delete";
+  return op == "policy.apply" || op == "job.upsert" || op == "job.delete" || op == "vnic.upsert" ||
+         op == "vnic.delete";
 }
 
-// One edit step, for a single request or one element of a txn. `path` is
-// where `step` sits in the request ("" or "ops[2]"), for error messages.
+// Refuses fields a step does not know: "op", `name` and `extra_fields`.
+Result<void> step_fields(const json& step, const std::string& p, std::string_view name,
+                         std::initializer_list<std::string_view> extra_fields) {
+  for (const auto& [key, _] : step.items()) {
+    bool ok = key == "op" || key == name;
+    for (std::string_view e : extra_fields) ok = ok || key == e;
+    if (!ok) return make_error(ErrorCode::kInvalidArgument, p + key + ": unknown field");
+  }
+  return {};
+}
+
+// A job/vnic step -> the edit it asks for (syntax only). `path` is where
+// `step` sits in the request ("" or "ops[2]"), for error messages.
+Result<PolicyEdit> parse_edit(const json& step, const std::string& op, std::string_view path,
+                              std::initializer_list<std::string_view> extra_fields) {
+  const std::string p = path.empty() ? std::string() : std::string(path) + ".";
+  const bool job = op.starts_with("job.");
+  const char* name = job ? "job" : "vnic";
+  if (auto r = step_fields(step, p, name, extra_fields); !r) return std::unexpected(r.error());
+  PolicyEdit e;
+  if (op == "job.upsert" || op == "vnic.upsert") {
+    auto f = field(step, path, name);
+    if (!f) return std::unexpected(f.error());
+    if (job) {
+      auto j = job_from_json(**f, p + name);
+      if (!j) return std::unexpected(j.error());
+      e.kind = PolicyEdit::Kind::kUpsertJob;
+      e.job = std::move(*j);
+      return e;
+    }
+    auto v = vnic_from_json(**f, p + name);
+    if (!v) return std::unexpected(v.error());
+    e.kind = PolicyEdit::Kind::kUpsertVnic;
+    e.vnic = std::move(*v);
+    return e;
+  }
+  auto id = string_field(step, path, name);
+  if (!id) return std::unexpected(id.error());
+  e.kind = job ? PolicyEdit::Kind::kDeleteJob : PolicyEdit::Kind::kDeleteVnic;
+  e.id = std::move(*id);
+  return e;
+}
+
+bool is_edit_op(std::string_view op) {
+  return op == "job.upsert" || op == "job.delete" || op == "vnic.upsert" || op == "vnic.delete";
+}
+
+// One edit step of a txn. `path` is where `step` sits ("ops[2]").
 Result<void> apply_step(PolicyDoc& doc, const json& step, std::string_view path,
                         std::initializer_list<std::string_view> extra_fields) {
   auto op = string_field(step, path, "op");
   if (!op) return std::unexpected(op.error());
   const std::string p = path.empty() ? std::string() : std::string(path) + ".";
-  auto check = [&](std::string_view name) -> Result<void> {
-    for (const auto& [key, _] : step.items()) {
-      bool ok = key == "op" || key == name;
-      for (std::string_view e : extra_fields) ok = ok || key == e;
-      if (!ok) return make_error(ErrorCode::kInvalidArgument, p + key + ": unknown field");
-    }
-    return {};
-  };
 
   if (*op == "policy.apply") {
-    if (auto r = check("policy"); !r) return r;
+    if (auto r = step_fields(step, p, "policy", extra_fields); !r) return r;
     auto f = field(step, path, "policy");
     if (!f) return std::unexpected(f.error());
     auto d = policy_from_json(**f);
@@ -94,29 +134,16 @@ Result<void> apply_step(PolicyDoc& doc, const json& step, std::string_view path,
     doc = std::move(*d);
     return {};
   }
-  if (*op == "job.upsert" || *op == "vnic.upsert") {
-    const bool job = *op == "job.upsert";
-    const char* name = job ? "job" : "vnic";
-    if (auto r = check(name); !r) return r;
-    auto f = field(step, path, name);
-    if (!f) return std::unexpected(f.error());
-    if (job) {
-      auto j = job_from_json(**f, p + name);
-      if (!j) return std::unexpected(j.error());
-      return upsert_job(doc, std::move(*j));
-    }
-    auto v = vnic_from_json(**f, p + name);
-    if (!v) return std::unexpected(v.error());
-    return upsert_vnic(doc, std::move(*v));
-  }
-  if (*op == "job.delete" || *op == "vnic.delete") {
-    const bool job = *op == "job.delete";
-    const char* name = job ? "job" : "vnic";
-    if (auto r = check(name); !r) return r;
-    auto id = string_field(step, path, name);
-    if (!id) return std::unexpected(id.error());
-    auto r = job ? delete_job(doc, *id) : delete_vnic(doc, *id);
-    if (!r) return std::unexpected(path.empty() ? r.error() : prefixed(p.substr(0, p.size() - 1) + ": ", r.error()));
+  if (is_edit_op(*op)) {
+    auto e = parse_edit(step, *op, path, extra_fields);
+    if (!e) return std::unexpected(e.error());
+    const bool is_delete =
+        e->kind == PolicyEdit::Kind::kDeleteJob || e->kind == PolicyEdit::Kind::kDeleteVnic;
+    auto r = apply_edit(doc, std::move(*e));
+    if (!r)
+      return std::unexpected(path.empty() || !is_delete
+                                 ? r.error()
+                                 : prefixed(p.substr(0, p.size() - 1) + ": ", r.error()));
     return {};
   }
   return make_error(ErrorCode::kInvalidArgument, p + "op: \"" + *op + "\" cannot be used here");
@@ -126,12 +153,13 @@ Result<std::optional<uint64_t>> expect_generation(const json& req) {
   auto it = req.find("expect_generation");
   if (it == req.end()) return std::optional<uint64_t>{};
   if (!it->is_number_unsigned())
-    return make_error(ErrorCode::kInvalidArgument,
-                      "expect_generation: not a non-negative integer");
+    return make_error(ErrorCode::kInvalidArgument, "expect_generation: not a non-negative integer");
   return std::optional<uint64_t>{it->get<uint64_t>()};
 }
 
-json generation_reply(uint64_t g) { return {{"ok", true}, {"generation", g}}; }
+json generation_reply(uint64_t g) {
+  return {{"ok", true}, {"generation", g}};
+}
 
 }  // namespace
 
@@ -140,8 +168,8 @@ json error_reply(const Error& e) {
 }
 
 std::string error_reply_line(ErrorCode code, std::string message) {
-  return error_reply(Error{code, std::move(message)}).dump(-1, ' ', false,
-                                                           json::error_handler_t::replace);
+  return error_reply(Error{code, std::move(message)})
+      .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 class RequestOps {
@@ -172,12 +200,26 @@ class RequestOps {
     return reply;
   }
 
+  // policy.apply replaces the document (parsed with validation, so the
+  // store does not validate it again); a job/vnic edit goes to the store's
+  // single-object path (incremental when it can be).
   Result<json> mutation(const std::string& op, const json& req) {
     auto expect = expect_generation(req);
     if (!expect) return std::unexpected(expect.error());
-    auto g = store_.mutate(
-        [&](PolicyDoc& doc) { return apply_step(doc, req, "", {"id", "expect_generation"}); },
-        *expect, /*needs_base=*/op != "policy.apply");
+    if (op == "policy.apply") {
+      auto g = store_.mutate(
+          [&](PolicyDoc& doc) {
+            return apply_step(doc, req, "", {"id", "expect_generation"});
+          },
+          *expect, /*needs_base=*/false, /*edit_validates=*/true);
+      if (!g) return std::unexpected(g.error());
+      return generation_reply(*g);
+    }
+    if (auto r = store_.precheck(*expect, /*needs_base=*/true); !r)
+      return std::unexpected(r.error());
+    auto edit = parse_edit(req, op, "", {"id", "expect_generation"});
+    if (!edit) return std::unexpected(edit.error());
+    auto g = store_.apply(std::move(*edit), *expect);
     if (!g) return std::unexpected(g.error());
     return generation_reply(*g);
   }
@@ -220,7 +262,7 @@ class RequestOps {
   Result<json> stats(const json& req) {
     if (auto r = only_fields(req, "", {"op", "id"}); !r) return std::unexpected(r.error());
     auto counters = store_.hooks().port_counters();
-    json s = stats_json(counters, store_.ports(), store_.doc() ? &*store_.doc() : nullptr);
+    json s = stats_json(counters, store_.ports(), store_.doc());
     json reply = generation_reply(store_.generation());
     for (auto& [k, v] : s.items()) reply[k] = std::move(v);
     return reply;
@@ -231,8 +273,10 @@ class RequestOps {
     json list = json::array();
     const PortTable& t = store_.ports();
     for (std::size_t i = 0; i < t.ports.size(); ++i) {
-      json p = {{"index", i}, {"name", t.ports[i].name},
-                {"role", std::string(port_role_name(t.ports[i].role))}, {"vnic", nullptr}};
+      json p = {{"index", i},
+                {"name", t.ports[i].name},
+                {"role", std::string(port_role_name(t.ports[i].role))},
+                {"vnic", nullptr}};
       if (store_.doc())
         for (const VnicDoc& v : store_.doc()->vnics)
           if (v.port == t.ports[i].name) p["vnic"] = v.id;
@@ -269,7 +313,9 @@ Result<json> RequestOps::explain_op(const json& req) {
     return {};
   };
   for (auto [name, out] : {std::pair<const char*, std::string*>{"vnic", &q.vnic},
-                           {"from", &q.from_port}, {"src", &q.src}, {"dst", &q.dst},
+                           {"from", &q.from_port},
+                           {"src", &q.src},
+                           {"dst", &q.dst},
                            {"proto", &q.proto}})
     if (auto r = str(name, *out); !r) return std::unexpected(r.error());
   if (auto it = req.find("dport"); it != req.end()) {
@@ -294,8 +340,8 @@ Result<json> RequestOps::explain_op(const json& req) {
 
   json reply = generation_reply(store_.generation());
   reply["verdict"] = std::string(verdict_name(e.verdict));
-  reply["reason"] = e.verdict == Verdict::kDrop ? json(std::string(drop_reason_name(e.reason)))
-                                                : json(nullptr);
+  reply["reason"] =
+      e.verdict == Verdict::kDrop ? json(std::string(drop_reason_name(e.reason))) : json(nullptr);
   reply["rule"] = e.rule;
   reply["detail"] = e.detail;
   reply["in_port"] = in_name;

@@ -65,8 +65,7 @@ Result<std::optional<PersistedState>> read_state_file(const std::string& path) {
   const std::string where = "state file " + path + ": ";
   auto j = parse_json_strict(*text, "state file");
   if (!j) return make_error(ErrorCode::kInvalidArgument, where + j.error().message);
-  if (!j->is_object())
-    return make_error(ErrorCode::kInvalidArgument, where + "not a JSON object");
+  if (!j->is_object()) return make_error(ErrorCode::kInvalidArgument, where + "not a JSON object");
   for (const auto& [key, _] : j->items())
     if (key != "generation" && key != "policy")
       return make_error(ErrorCode::kInvalidArgument, where + "unknown field \"" + key + "\"");
@@ -102,7 +101,8 @@ Result<PendingStateWrite> PendingStateWrite::prepare(const std::string& path,
     rest.remove_prefix(static_cast<std::size_t>(n));
   }
   if (::fsync(fd.get()) != 0) return make_error(ErrorCode::kIo, errno_text("cannot fsync", tmp));
-  if (::close(fd.release()) != 0) return make_error(ErrorCode::kIo, errno_text("cannot close", tmp));
+  if (::close(fd.release()) != 0)
+    return make_error(ErrorCode::kIo, errno_text("cannot close", tmp));
   return pending;
 }
 
@@ -126,8 +126,15 @@ Result<void> PendingStateWrite::commit() {
   std::string dir = dir_of(path_);
   UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dfd || ::fsync(dfd.get()) != 0)
-    std::fprintf(stderr, "isoswitch: warning: %s\n", errno_text("cannot fsync directory", dir).c_str());
+    std::fprintf(stderr, "isoswitch: warning: %s\n",
+                 errno_text("cannot fsync directory", dir).c_str());
   return {};
+}
+
+Result<void> write_state_file_contents(const std::string& path, const std::string& contents) {
+  auto pending = PendingStateWrite::prepare(path, contents);
+  if (!pending) return std::unexpected(pending.error());
+  return pending->commit();
 }
 
 Result<void> write_state_file(const std::string& path, uint64_t generation,

@@ -50,12 +50,17 @@ class PendingStateWrite {
   Result<void> commit();
 
  private:
-  PendingStateWrite(std::string path, std::string tmp) : path_(std::move(path)), tmp_(std::move(tmp)) {}
+  PendingStateWrite(std::string path, std::string tmp)
+      : path_(std::move(path)), tmp_(std::move(tmp)) {}
   std::string path_;
   std::string tmp_;  // empty once committed or moved from
 };
 
+// Convenience: prepare + commit of contents already serialised.
+Result<void> write_state_file_contents(const std::string& path, const std::string& contents);
+
 // Convenience: prepare + commit.
-Result<void> write_state_file(const std::string& path, uint64_t generation, const PolicyDoc& policy);
+Result<void> write_state_file(const std::string& path, uint64_t generation,
+                              const PolicyDoc& policy);
 
 }  // namespace isoswitch::ctl

@@ -531,11 +531,16 @@ TEST_F(PersistenceTest, EveryAppliedPolicyIsPersistedAndReloaded) {
     // A refused request does not touch the file.
     h.handle_request_line(R"({"op":"vnic.delete","vnic":"ghost"})");
   }
-  auto persisted = read_state_file(state());
+  // The apply rewrote the state file; the single-object edit is one journal line.
+  auto base = read_state_file(state());
+  ASSERT_TRUE(base && *base);
+  EXPECT_EQ((*base)->generation, 1u);
+  auto persisted = read_state(state());
   ASSERT_TRUE(persisted) << persisted.error().message;
   ASSERT_TRUE(*persisted);
-  EXPECT_EQ((*persisted)->generation, 2u);
-  EXPECT_EQ((*persisted)->policy.find_vnic("b-0"), nullptr);
+  EXPECT_EQ((*persisted)->state.generation, 2u);
+  EXPECT_EQ((*persisted)->replayed, 1u);
+  EXPECT_EQ((*persisted)->state.policy.find_vnic("b-0"), nullptr);
 
   FakeHooks hooks;
   PolicyStore store(hooks, test::standard_ports(), 1500, state());
@@ -544,10 +549,10 @@ TEST_F(PersistenceTest, EveryAppliedPolicyIsPersistedAndReloaded) {
   EXPECT_EQ(hooks.published, std::vector<uint64_t>{2});
   ASSERT_TRUE(store.doc());
   EXPECT_EQ(store.doc()->vnics.size(), 3u);
-  // No temp files left behind.
+  // No temp files left behind: the state file and its journal.
   int files = 0;
   for (auto& e : std::filesystem::directory_iterator(dir_.path())) (void)e, ++files;
-  EXPECT_EQ(files, 1);
+  EXPECT_EQ(files, 2);
 }
 
 TEST_F(PersistenceTest, PolicyFileIsUsedOnlyWithoutState) {
