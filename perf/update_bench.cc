@@ -1,21 +1,31 @@
 // What a policy update costs on the control thread, stage by stage.
 //
-// The daemon acknowledges a mutation after: JSON request -> edit a copy ->
-// validate -> compile -> publish (RCU grace period) -> persist -> reply.
-// These benchmarks time the in-process stages (no socket, no fsync; the
-// harness perf/update_latency measures the acknowledged latency on the
-// running daemon) so a slow acknowledgement can be attributed:
-//   BM_Compile/<size>            ctl::compile of the whole document
-//   BM_VnicUpsert/<size>         copy + upsert_vnic + compile (what one
-//                                vnic.upsert costs before publication)
+// The daemon acknowledges a single-object edit after: JSON request ->
+// incremental check (CompiledPolicy::plan) -> copy of the running snapshot,
+// patched (derive) -> journal append + fdatasync -> publish (RCU grace
+// period) -> commit -> reply; whole documents go validate -> compile ->
+// state file rewrite. These benchmarks time the in-process stages (no
+// socket, no fsync; perf/update_latency measures the acknowledged latency
+// on the running daemon) so a slow acknowledgement can be attributed:
+//   BM_Compile/<size>            ctl::compile of the whole document (the
+//                                full path's cost, and what every update
+//                                cost before the incremental path)
+//   BM_VnicUpsert/<size>         copy + upsert_vnic + compile (the full path
+//                                for one vnic.upsert)
+//   BM_IncrementalVnicUpsert/<size>  plan + derive of a vnic.upsert (what the
+//                                fast path costs before publication)
+//   BM_SnapshotCopy/<size>       copying the running snapshot (derive's floor)
 //   BM_HandlerVnicUpsert/<size>  RequestHandler on a vnic.upsert line with a
 //                                hooks object that frees the snapshot at once
-//                                (the server's whole in-process path)
+//                                (the server's whole in-process path: JSON,
+//                                plan, derive, publish, commit, reply)
 //   BM_ReplaceJob10k/<size>      upsert_job of a 10,000-peer job replacing
-//                                one of the same size + compile
+//                                one of the same size + compile (full path)
+//   BM_IncrementalReplaceJob10k/<size>  the same through plan + derive + commit
 // Size 0 = 1 job / 2 vNICs / 4 peers, 1 = 1,000 jobs / 4,096 vNICs / 64k peers.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +34,7 @@
 
 #include "control/policy/compile.h"
 #include "control/policy/edit.h"
+#include "control/policy/incremental.h"
 #include "control/policy/policy_json.h"
 #include "control/server/dataplane_hooks.h"
 #include "control/server/policy_store.h"
@@ -33,7 +44,9 @@
 namespace isoswitch::bench {
 namespace {
 
-const PolicySize& size_arg(int64_t i) { return i == 0 ? kSmallPolicy : kLargePolicy; }
+const PolicySize& size_arg(int64_t i) {
+  return i == 0 ? kSmallPolicy : kLargePolicy;
+}
 
 JobDoc big_job(uint32_t n, uint32_t first) {
   JobDoc j;
@@ -59,7 +72,8 @@ void BM_VnicUpsert(benchmark::State& state) {
   const VnicDoc v = p.doc.vnics.front();
   for (auto _ : state) {
     PolicyDoc copy = p.doc;
-    if (auto r = ctl::upsert_vnic(copy, v); !r) return state.SkipWithError(r.error().message.c_str());
+    if (auto r = ctl::upsert_vnic(copy, v); !r)
+      return state.SkipWithError(r.error().message.c_str());
     auto snap = ctl::compile(copy, p.ports, ctl::CompileOptions{2, 1500});
     if (!snap) return state.SkipWithError(snap.error().message.c_str());
     benchmark::DoNotOptimize(snap->get());
@@ -88,7 +102,8 @@ void BM_HandlerVnicUpsert(benchmark::State& state) {
   if (handler.handle_request_line(apply).find("\"ok\":true") == std::string::npos)
     return state.SkipWithError("policy.apply refused");
   const std::string line =
-      nlohmann::json{{"op", "vnic.upsert"}, {"vnic", ctl::vnic_to_json(p.doc.vnics.front())}}.dump();
+      nlohmann::json{{"op", "vnic.upsert"}, {"vnic", ctl::vnic_to_json(p.doc.vnics.front())}}
+          .dump();
   for (auto _ : state) {
     std::string reply = handler.handle_request_line(line);
     if (reply.find("\"ok\":true") == std::string::npos) return state.SkipWithError(reply.c_str());
@@ -106,7 +121,8 @@ void BM_ReplaceJob10k(benchmark::State& state) {
   const JobDoc other = big_job(10000, 0x0AA00000u);
   for (auto _ : state) {
     PolicyDoc copy = doc;
-    if (auto r = ctl::upsert_job(copy, other); !r) return state.SkipWithError(r.error().message.c_str());
+    if (auto r = ctl::upsert_job(copy, other); !r)
+      return state.SkipWithError(r.error().message.c_str());
     auto snap = ctl::compile(copy, p.ports, ctl::CompileOptions{2, 1500});
     if (!snap) return state.SkipWithError(snap.error().message.c_str());
     benchmark::DoNotOptimize(snap->get());
@@ -114,6 +130,65 @@ void BM_ReplaceJob10k(benchmark::State& state) {
   state.SetLabel(p.size.label() + " + 10k-peer job");
 }
 BENCHMARK(BM_ReplaceJob10k)->Arg(0)->Arg(1)->ArgName("size")->Unit(benchmark::kMillisecond);
+
+ctl::CompiledPolicy compiled(const ScaledPolicy& p, const PolicyDoc& doc) {
+  auto cp = ctl::CompiledPolicy::build(doc, p.ports, ctl::CompileOptions{1, 1500});
+  if (!cp) std::abort();  // the benchmark policies are valid
+  return std::move(*cp);
+}
+
+void BM_IncrementalVnicUpsert(benchmark::State& state) {
+  const ScaledPolicy& p = cached_policy(size_arg(state.range(0)));
+  const ctl::CompiledPolicy cp = compiled(p, p.doc);
+  ctl::PolicyEdit e;
+  e.kind = ctl::PolicyEdit::Kind::kUpsertVnic;
+  e.vnic = p.doc.vnics.front();
+  for (auto _ : state) {
+    auto plan = cp.plan(e);
+    if (!plan) return state.SkipWithError("not certified");
+    auto snap = cp.derive(*plan, 2);
+    benchmark::DoNotOptimize(snap.get());
+  }
+  state.SetLabel(p.size.label());
+}
+BENCHMARK(BM_IncrementalVnicUpsert)->Arg(0)->Arg(1)->ArgName("size")->Unit(benchmark::kMicrosecond);
+
+void BM_SnapshotCopy(benchmark::State& state) {
+  const ScaledPolicy& p = cached_policy(size_arg(state.range(0)));
+  const ctl::CompiledPolicy cp = compiled(p, p.doc);
+  for (auto _ : state) {
+    auto snap = cp.copy_snapshot(2);
+    benchmark::DoNotOptimize(snap.get());
+  }
+  state.SetLabel(p.size.label());
+}
+BENCHMARK(BM_SnapshotCopy)->Arg(0)->Arg(1)->ArgName("size")->Unit(benchmark::kMicrosecond);
+
+void BM_IncrementalReplaceJob10k(benchmark::State& state) {
+  const ScaledPolicy& p = cached_policy(size_arg(state.range(0)));
+  PolicyDoc doc = p.doc;
+  if (auto r = ctl::upsert_job(doc, big_job(10000, 0x0A800000u)); !r)
+    return state.SkipWithError(r.error().message.c_str());
+  ctl::CompiledPolicy cp = compiled(p, doc);
+  ctl::PolicyEdit e[2];
+  e[0].kind = e[1].kind = ctl::PolicyEdit::Kind::kUpsertJob;
+  e[0].job = big_job(10000, 0x0AA00000u);
+  e[1].job = big_job(10000, 0x0A800000u);
+  uint64_t g = 1;
+  for (auto _ : state) {
+    auto plan = cp.plan(e[g & 1]);
+    if (!plan) return state.SkipWithError("not certified");
+    auto snap = cp.derive(*plan, g + 1);
+    benchmark::DoNotOptimize(snap.get());
+    cp.commit(std::move(*plan), ++g);
+  }
+  state.SetLabel(p.size.label() + " + 10k-peer job");
+}
+BENCHMARK(BM_IncrementalReplaceJob10k)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("size")
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace isoswitch::bench
