@@ -30,7 +30,7 @@ inline constexpr uint16_t kRxDesc = 1024;
 inline constexpr uint16_t kTxDesc = 1024;
 inline constexpr unsigned kMempoolCache = 256;
 
-// Enough mbufs for every descriptor ring, every worker's TX buffers and
+// Enough mbufs for every descriptor ring, every worker's TX batches and
 // burst scratch, and the per-lcore caches, rounded to 2^k - 1.
 unsigned mbuf_pool_size(uint16_t n_ports, uint16_t uplink_rxq, unsigned workers) noexcept;
 // Data room for one frame of `mtu` + 18 bytes of L2 in a single segment (the

@@ -5,7 +5,7 @@
 // published while no port runs → mbuf pool, ports configured and started →
 // telemetry → workers launched on the worker lcores → the control server's
 // poll loop on the main lcore until SIGTERM/SIGINT. Shutdown: workers stop
-// and flush their TX buffers, ports stop and close, the socket is removed,
+// and send their TX batches, ports stop and close, the socket is removed,
 // exit 0. docs/concurrency.md explains the threads.
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -145,13 +145,10 @@ struct Daemon {
           rxqs.push_back(r);
       }
     }
-    for (unsigned w = 0; w < n_workers; ++w) {
-      int socket = static_cast<int>(rte_lcore_to_socket_id(lcores[w]));
-      if (auto r = worker_state_init(*workers[w], w, dpdk_ids.data(), n_ports, *publisher, g_stop,
-                                     socket);
+    for (unsigned w = 0; w < n_workers; ++w)
+      if (auto r = worker_state_init(*workers[w], w, dpdk_ids.data(), n_ports, *publisher, g_stop);
           !r)
         return r;
-    }
     for (std::size_t k = 0; k < rxqs.size(); ++k) {
       WorkerState& w = *workers[k % n_workers];
       w.rx[w.n_rx++] = rxqs[k];

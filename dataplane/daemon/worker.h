@@ -1,22 +1,24 @@
 // One worker: polls its (port, queue) pairs, judges bursts, sends.
 //
 // Everything a worker writes lives in its own alignas(64) WorkerState (l3fwd's
-// lcore_conf): the RX queues it owns, a TX buffer per port on its own TX queue
+// lcore_conf): the RX queues it owns, a TX batch per port for its own TX queue
 // (queue id = worker id on every port, so no two workers share a queue),
 // counters indexed by port index, and scratch arrays. Workers share nothing
 // they write; the control thread only reads `counters`.
 //
 // The loop (worker_main): for each owned (port, queue) due for a poll:
-// rx_burst(32) → load the snapshot once (acquire) → dp::process_burst → emit
-// (TX buffer per output port; replies go back out the ingress port; drops
-// freed in bulk) → count tx → flush the TX buffers (one tx_burst per port the
-// burst touched), so no mbuf waits in a buffer across bursts: with frames
-// spread over many ports, parked mbufs (up to 32 per port) overflow the
-// mempool cache. A queue that returned nothing kIdleStreak polls in a row is
-// polled only every kIdlePollEvery-th pass until it returns frames again.
-// After each pass over the queues: report quiescence (QSBR); every ~100 µs of
-// TSC: flush the TX buffers (a no-op now unless emit_burst is driven directly).
-// On stop: flush, go offline, return.
+// rx_burst(32) → load the snapshot once (acquire) → dp::process_burst → emit:
+// each forward or reply is appended to its output port's TxBatch (sent at
+// once if it fills), drops are freed in bulk. After each pass over the
+// queues: report quiescence (QSBR), then send every TxBatch the pass filled
+// (OVS's per-iteration output batching). So one tx_burst per output port and
+// pass, not per burst and port; only ports that got frames are visited (a
+// list, not a scan of all ports); and no mbuf waits past the pass it arrived
+// in — batching across passes with a drain timer (l3fwd) measured no faster
+// here, parked mbufs overflow the mempool cache, and it adds latency. A queue
+// that returned nothing kIdleStreak polls in a row is polled only every
+// kIdlePollEvery-th pass until it returns frames again. On stop: send, go
+// offline, return.
 //
 // Thread-safety: setup (worker_state_init, assigning queues) on the main
 // thread before launch; worker_main on the worker's lcore only; `counters`
@@ -36,7 +38,6 @@
 
 namespace isoswitch::dp {
 
-inline constexpr uint64_t kTxDrainUs = 100;
 inline constexpr std::size_t kMaxRxPerWorker = kMaxPorts + kMaxRxQueues;
 // Idle back-off: after kIdleStreak empty polls in a row a queue is polled on
 // every kIdlePollEvery-th pass only, so it waits at most kIdlePollEvery - 1
@@ -53,6 +54,13 @@ struct RxQueueRef {
   uint16_t skip = 0;        // passes to skip before the next poll
 };
 
+// Frames waiting for one output port's TX queue.
+struct TxBatch {
+  uint16_t n = 0;
+  bool listed = false;  // in WorkerState::pending
+  rte_mbuf* pkts[kMaxBurst];
+};
+
 struct alignas(64) WorkerState {
   // Set up by the main thread before launch, read-only afterwards.
   unsigned id = 0;          // QSBR thread id and TX queue id on every port
@@ -60,25 +68,24 @@ struct alignas(64) WorkerState {
   uint16_t n_ports = 0;
   SnapshotPublisher* publisher = nullptr;
   const std::atomic<bool>* stop = nullptr;
-  uint64_t drain_tsc = 0;
   RxQueueRef rx[kMaxRxPerWorker];
   uint16_t dpdk_port[kMaxPorts];           // port index -> ethdev port id
-  rte_eth_dev_tx_buffer* txb[kMaxPorts];   // port index -> this worker's TX buffer
 
   // Written by the worker only.
   alignas(64) PortCounters counters[kMaxPorts];
   BurstActions actions;
   rte_mbuf* pkts[kMaxBurst];
   rte_mbuf* drops[kMaxBurst];
+  uint16_t n_pending = 0;                  // ports with frames queued since the last flush ...
+  uint16_t pending[kMaxPorts];             // ... their indices, in first-use order
+  TxBatch tx[kMaxPorts];                   // port index -> frames waiting to be sent
 };
 
-// Allocates the TX buffers (kMaxBurst each, on `socket`) for ports
-// [0, n_ports) and installs the refusal callback that frees and counts
-// (tx_dropped of the egress port). `dpdk_port` maps port index -> ethdev id.
+// Sets up ports [0, n_ports); `dpdk_port` maps port index -> ethdev id.
 Result<void> worker_state_init(WorkerState& w, unsigned id, const uint16_t* dpdk_port,
                                uint16_t n_ports, SnapshotPublisher& pub,
-                               const std::atomic<bool>& stop, int socket);
-// Frees the TX buffers (after the worker returned; mbufs were flushed).
+                               const std::atomic<bool>& stop);
+// Frees any frame still waiting in a TxBatch (after the worker returned).
 void worker_state_release(WorkerState& w) noexcept;
 
 // rte_eal_remote_launch entry point; `arg` is a WorkerState*. Returns 0, or -1
@@ -88,7 +95,8 @@ int worker_main(void* arg);
 // Emits one judged burst: the part of the loop that tests drive directly.
 void emit_burst(WorkerState& w, uint16_t in_port, uint16_t n) noexcept;
 
-// Flushes every TX buffer of this worker.
+// Sends every non-empty TxBatch of this worker. Frames the device refuses are
+// freed and move from tx_frames/tx_bytes to tx_dropped of the egress port.
 void flush_tx(WorkerState& w) noexcept;
 
 }  // namespace isoswitch::dp

@@ -69,7 +69,7 @@ class WorkerEmit : public ::testing::Test {
     pub_ = std::move(*SnapshotPublisher::create(1));
     w_ = std::make_unique<WorkerState>();
     uint16_t ids[2] = {a_.id, b_.id};
-    ASSERT_TRUE(worker_state_init(*w_, 0, ids, 2, *pub_, stop_, SOCKET_ID_ANY));
+    ASSERT_TRUE(worker_state_init(*w_, 0, ids, 2, *pub_, stop_));
     avail_before_ = rte_mempool_avail_count(test::test_mempool());
   }
   void TearDown() override {
@@ -131,6 +131,41 @@ TEST_F(WorkerEmit, FramesTheDeviceRefusesAreFreedAndCountedOnTheEgressPort) {
   EXPECT_EQ(w_->counters[1].tx_bytes, 700u);
   EXPECT_EQ(w_->counters[1].tx_dropped, 3u);
   EXPECT_EQ(w_->counters[0].tx_dropped, 0u);
+}
+
+// A batch that fills is sent at once (frames never wait for a flush past 32
+// per port); the rest waits for the end of the pass, and a second flush with
+// nothing queued sends nothing.
+TEST_F(WorkerEmit, AFullBatchIsSentAtOnceAndTheRestAtTheFlush) {
+  for (uint16_t burst = 0; burst < 2; ++burst) {
+    for (uint16_t i = 0; i < 20; ++i) {
+      w_->pkts[i] = frame(60, static_cast<uint8_t>(burst * 20 + i));
+      w_->actions.verdict[i] = Verdict::kForward;
+      w_->actions.out_port[i] = 0;
+    }
+    emit_burst(*w_, 1, 20);
+  }
+  EXPECT_EQ(rte_ring_count(a_.tx), 32u) << "the first 32 left when the batch filled";
+  flush_tx(*w_);
+  EXPECT_EQ(rte_ring_count(a_.tx), 40u);
+  flush_tx(*w_);
+  std::vector<uint8_t> tags;
+  EXPECT_EQ(drain(a_.tx, &tags), 40u);
+  for (uint8_t i = 0; i < 40; ++i) EXPECT_EQ(tags[i], i) << "order kept";
+  EXPECT_EQ(rte_ring_count(b_.tx), 0u);
+  EXPECT_EQ(w_->counters[0].tx_frames, 40u);
+  EXPECT_EQ(w_->n_pending, 0u);
+}
+
+// Frames still queued when a worker is torn down are freed, not leaked
+// (TearDown checks the pool).
+TEST_F(WorkerEmit, ReleaseFreesFramesStillQueued) {
+  w_->pkts[0] = frame(60, 1);
+  w_->actions.verdict[0] = Verdict::kForward;
+  w_->actions.out_port[0] = 1;
+  emit_burst(*w_, 0, 1);
+  worker_state_release(*w_);
+  EXPECT_EQ(rte_ring_count(b_.tx), 0u);
 }
 
 TEST_F(WorkerEmit, AnOutPortBeyondThePortTableIsDroppedNotSent) {
