@@ -5,6 +5,10 @@
 // metadata and an inline tag arrive here as the same L2View, so both forms
 // are judged by the same lines. Only reads the frame.
 //
+// The common case (untagged IPv4) is forced inline into the burst loop, so the
+// Decision never goes through memory; the rare families (tagged, ARP, IPv6)
+// stay out of line to keep that loop small.
+//
 // Thread-safety: pure inline functions; the caller holds the snapshot for the
 // burst.
 #pragma once
@@ -39,7 +43,7 @@ inline Decision to_agent(const Snapshot& s, bool pop_tag) noexcept {
 }
 
 // Delivery to local vNIC `d` (U1/U2): isolated jobs accept only their peers.
-inline Decision to_local_vnic(const Snapshot& s, const AddrInfo& d, const AddrInfo* src) noexcept {
+[[gnu::always_inline]] inline Decision to_local_vnic(const Snapshot& s, const AddrInfo& d, const AddrInfo* src) noexcept {
   if (d.port >= s.ports.size() || d.job >= s.jobs.size()) return drop(DropReason::no_route);
   if (s.jobs[d.job].isolated && !(is_container(src) && src->job == d.job))
     return drop(DropReason::not_peer_inbound);
@@ -47,7 +51,7 @@ inline Decision to_local_vnic(const Snapshot& s, const AddrInfo& d, const AddrIn
 }
 
 // On job K's VPC VLAN: only the agent's VPC address is reachable (U3, U4).
-inline Decision uplink_tagged(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
+[[gnu::noinline]] inline Decision uplink_tagged(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
   const uint16_t vid = l2.tci & 0x0fffu;
   const uint32_t k = s.vlan_to_job[vid];
   if (vid == 0 || k == kNoJob || k >= s.jobs.size() || !s.jobs[k].has_vpc)
@@ -70,7 +74,7 @@ inline Decision uplink_tagged(const Snapshot& s, uint16_t in_port, const L2View&
   return drop(DropReason::unsupported);
 }
 
-inline Decision uplink_arp(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
+[[gnu::noinline]] inline Decision uplink_arp(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
   ArpView a;
   if (!parse_arp(l2, a)) return drop(DropReason::malformed);
   if (a.op == kArpOpRequest && (is_local_vnic(s.addr4.find(a.tpa)) ||
@@ -79,7 +83,7 @@ inline Decision uplink_arp(const Snapshot& s, uint16_t in_port, const L2View& l2
   return drop(DropReason::arp_denied);
 }
 
-inline Decision uplink_ipv4(const Snapshot& s, const L2View& l2) noexcept {
+[[gnu::always_inline]] inline Decision uplink_ipv4(const Snapshot& s, const L2View& l2) noexcept {
   Ipv4View ip;
   if (!parse_ipv4(l2, ip)) return drop(DropReason::malformed);
   const AddrInfo* src = s.addr4.find(ip.src);
@@ -93,7 +97,7 @@ inline Decision uplink_ipv4(const Snapshot& s, const L2View& l2) noexcept {
   return drop(DropReason::no_route);
 }
 
-inline Decision uplink_ipv6(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
+[[gnu::noinline]] inline Decision uplink_ipv6(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
   Ipv6View ip;
   if (!parse_ipv6(l2, ip)) return drop(DropReason::malformed);
   if (ip.icmp != nullptr) {
@@ -113,7 +117,7 @@ inline Decision uplink_ipv6(const Snapshot& s, uint16_t in_port, const L2View& l
   return drop(DropReason::no_route);
 }
 
-inline Decision classify_uplink(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
+[[gnu::always_inline]] inline Decision classify_uplink(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
   if (l2.qinq) return drop(DropReason::unknown_vlan);
   if (mac_is_multicast(l2.data)) {
     if (l2.ethertype != kEthTypeArp && !is_neighbour_solicit(l2))

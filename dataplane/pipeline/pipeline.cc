@@ -67,12 +67,15 @@ inline void prefetch_dest(const Snapshot& s, uint32_t dst) noexcept {
 // table stays cached between bursts and staged prefetching only adds work;
 // above it, it hides the misses.
 constexpr std::size_t kStageMinSlots = 32768;
+// Up to this many IPv4 slots (32 KB) the table lives in the L1.
+constexpr std::size_t kWarmMinSlots = 2048;
 constexpr uint16_t kStageDist = 8;
+constexpr std::size_t kStage2MinBytes = 128 * 1024;
 
 // P1, P2, P3 (docs/rules.md "Every port, first"), the L2 parse, then the
 // role's table.
 template <PortRole R>
-inline Decision judge(const Snapshot& s, uint16_t in_port, const PortEntry* port, rte_mbuf* m,
+[[gnu::always_inline]] inline Decision judge(const Snapshot& s, uint16_t in_port, const PortEntry* port, rte_mbuf* m,
                       L2View& l2) noexcept {
   const uint32_t len = rte_pktmbuf_data_len(m);
   if (m->nb_segs != 1 || len > uint32_t{s.mtu} + 18u) return drop(DropReason::too_long);  // P1
@@ -128,9 +131,12 @@ __attribute__((always_inline)) inline void apply(rte_mbuf* m, const Decision& d,
   out.reason[i] = DropReason::no_route;  // unused for non-drops; a fixed value for replay logs
 }
 
+// Returns the bytes of the burst (rx_bytes), summed while each frame's mbuf
+// header is in hand anyway.
 template <PortRole R>
-void run_burst(const Snapshot& s, uint16_t in_port, rte_mbuf* const* pkts, uint16_t n,
-               BurstActions& out, PortCounters* c) noexcept {
+uint64_t run_burst(const Snapshot& s, uint16_t in_port, rte_mbuf* const* pkts, uint16_t n,
+                   BurstActions& out, PortCounters* c) noexcept {
+  uint64_t bytes = 0;
   const PortEntry* port = R == PortRole::kNone ? nullptr : &s.ports[in_port];
   if constexpr (R == PortRole::kUplink) {
     if (s.addr4.capacity() > kStageMinSlots) {
@@ -152,32 +158,45 @@ void run_burst(const Snapshot& s, uint16_t in_port, rte_mbuf* const* pkts, uint1
       };
       // Slots 2*kStageDist frames ahead, PortEntry/JobEntry kStageDist ahead,
       // so the misses in flight stay within what the core can track.
+      // The second stage only pays when the port and job arrays outgrow the
+      // L1/L2 (thousands of vNIC ports: the pipeline has no port limit, the
+      // daemon has 32); below that it costs a whole extra lookup per frame.
+      const bool stage2 = s.ports.size() * sizeof(PortEntry) + s.jobs.size() * sizeof(JobEntry) >
+                          kStage2MinBytes;
       for (uint16_t j = 0; j < n && j < 2 * kStageDist; ++j) stage1(j);
-      for (uint16_t j = 0; j < n && j < kStageDist; ++j)
-        if (ipv4[j]) prefetch_dest<R>(s, dst[j]);
+      if (stage2)
+        for (uint16_t j = 0; j < n && j < kStageDist; ++j)
+          if (ipv4[j]) prefetch_dest<R>(s, dst[j]);
       for (uint16_t i = 0; i < n; ++i) {
         if (i + 2 * kStageDist < n) stage1(i + 2 * kStageDist);
-        if (i + kStageDist < n && ipv4[i + kStageDist]) prefetch_dest<R>(s, dst[i + kStageDist]);
+        if (stage2 && i + kStageDist < n && ipv4[i + kStageDist])
+          prefetch_dest<R>(s, dst[i + kStageDist]);
+        bytes += rte_pktmbuf_pkt_len(pkts[i]);
         L2View l2;
         const Decision d = judge<R>(s, in_port, port, pkts[i], l2);
         apply(pkts[i], d, l2, i, out, c);
       }
-      return;
+      return bytes;
     }
   }
   // Small policy, vNIC, agent or no-role port: data kPrefetchData frames
   // ahead, the next frame's slot only. (Staging the vNIC path measured no
   // better: one slot per frame, and its PortEntry is mostly the same few.)
+  // A table that fits the L1 needs no warming: the prefetch would cost more
+  // instructions than it saves.
+  const bool warm = s.addr4.capacity() > kWarmMinSlots;
   for (uint16_t i = 0; i < n && i < kPrefetchData; ++i)
     rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
-  if (n > 0) prefetch_lookup<R>(s, pkts[0]);
+  if (n > 0 && warm) prefetch_lookup<R>(s, pkts[0]);
   for (uint16_t i = 0; i < n; ++i) {
     if (i + kPrefetchData < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchData], void*));
-    if (i + 1 < n) prefetch_lookup<R>(s, pkts[i + 1]);
+    if (i + 1 < n && warm) prefetch_lookup<R>(s, pkts[i + 1]);
+    bytes += rte_pktmbuf_pkt_len(pkts[i]);
     L2View l2;
     const Decision d = judge<R>(s, in_port, port, pkts[i], l2);
     apply(pkts[i], d, l2, i, out, c);
   }
+  return bytes;
 }
 
 }  // namespace
@@ -186,34 +205,36 @@ void process_burst(const Snapshot* snap, uint16_t in_port, rte_mbuf* const* pkts
                    BurstActions& out, PortCounters* counters) noexcept {
   if (n > kMaxBurst) n = kMaxBurst;  // the action arrays hold kMaxBurst; callers never pass more
   PortCounters* c = counters != nullptr ? &counters[in_port] : nullptr;
-  if (c != nullptr) {
-    c->rx_frames += n;
-    for (uint16_t i = 0; i < n; ++i) c->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-  }
+  if (c != nullptr) c->rx_frames += n;
   if (snap == nullptr) {  // P0: fail closed
     for (uint16_t i = 0; i < n; ++i) {
       out.verdict[i] = Verdict::kDrop;
       out.out_port[i] = kNoPort;
       out.reason[i] = DropReason::no_policy;
     }
-    if (c != nullptr) c->drops[static_cast<unsigned>(DropReason::no_policy)] += n;
+    if (c != nullptr) {
+      c->drops[static_cast<unsigned>(DropReason::no_policy)] += n;
+      for (uint16_t i = 0; i < n; ++i) c->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+    }
     return;
   }
   const PortRole role = in_port < snap->ports.size() ? snap->ports[in_port].role : PortRole::kNone;
+  uint64_t bytes = 0;
   switch (role) {
     case PortRole::kVnic:
-      run_burst<PortRole::kVnic>(*snap, in_port, pkts, n, out, c);
+      bytes = run_burst<PortRole::kVnic>(*snap, in_port, pkts, n, out, c);
       break;
     case PortRole::kUplink:
-      run_burst<PortRole::kUplink>(*snap, in_port, pkts, n, out, c);
+      bytes = run_burst<PortRole::kUplink>(*snap, in_port, pkts, n, out, c);
       break;
     case PortRole::kAgent:
-      run_burst<PortRole::kAgent>(*snap, in_port, pkts, n, out, c);
+      bytes = run_burst<PortRole::kAgent>(*snap, in_port, pkts, n, out, c);
       break;
     case PortRole::kNone:
-      run_burst<PortRole::kNone>(*snap, in_port, pkts, n, out, c);
+      bytes = run_burst<PortRole::kNone>(*snap, in_port, pkts, n, out, c);
       break;
   }
+  if (c != nullptr) c->rx_bytes += bytes;
 }
 
 }  // namespace isoswitch::dp

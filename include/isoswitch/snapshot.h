@@ -37,7 +37,7 @@ struct alignas(64) PortEntry {
 };
 static_assert(sizeof(PortEntry) == 64, "one cache line per port");
 
-struct JobEntry {
+struct alignas(32) JobEntry {
   uint8_t isolated = 1;
   uint8_t has_vpc = 0;
   uint16_t vlan = 0;          // VPC VLAN id when has_vpc
@@ -47,6 +47,9 @@ struct JobEntry {
   uint32_t range_begin = 0;   // [begin, end) into Snapshot::vpc_ranges, sorted, disjoint
   uint32_t range_end = 0;
 };
+// A power of two, so indexing jobs[] and jobs.size() are shifts, not the
+// multiply-by-reciprocal 24 bytes cost on every uplink frame.
+static_assert(sizeof(JobEntry) == 32, "two jobs per cache line");
 
 struct Ip4Range {
   uint32_t lo = 0, hi = 0;  // inclusive, host order
