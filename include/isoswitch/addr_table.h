@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "isoswitch/addr.h"
+#include "isoswitch/huge_page_allocator.h"
 #include "isoswitch/verdict.h"
 
 namespace isoswitch {
@@ -153,7 +154,7 @@ class Addr4Table {
 
  private:
   static uint32_t hash(uint32_t ip) noexcept { return (ip * 0x9E3779B1u) ^ (ip >> 16); }
-  std::vector<Addr4Slot> slots_{16};
+  std::vector<Addr4Slot, HugePageAllocator<Addr4Slot>> slots_{16};  // 2 MB pages when large
   uint32_t mask_ = 15;
 };
 
@@ -249,7 +250,7 @@ class Addr6Table {
     uint64_t h = (lo ^ (hi * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full;
     return static_cast<uint32_t>(h >> 32);
   }
-  std::vector<Addr6Slot> slots_{8};
+  std::vector<Addr6Slot, HugePageAllocator<Addr6Slot>> slots_{8};
   uint32_t mask_ = 7;
 };
 
