@@ -22,10 +22,19 @@
 //   BM_ReplaceJob10k/<size>      upsert_job of a 10,000-peer job replacing
 //                                one of the same size + compile (full path)
 //   BM_IncrementalReplaceJob10k/<size>  the same through plan + derive + commit
+//   BM_HandlerReplaceJob10k/<size>  RequestHandler on a 10k-peer job.upsert
+//                                line (JSON parse of 10k addresses included)
+//   BM_HandlerVnicUpsertJournal/<size>, BM_HandlerReplaceJob10kJournal/<size>
+//                                the same with persistence on: a state file
+//                                and journal in build dir (journal append +
+//                                fdatasync per request, on this disk)
 // Size 0 = 1 job / 2 vNICs / 4 peers, 1 = 1,000 jobs / 4,096 vNICs / 64k peers.
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -82,14 +91,22 @@ void BM_VnicUpsert(benchmark::State& state) {
 }
 BENCHMARK(BM_VnicUpsert)->Arg(0)->Arg(1)->ArgName("size")->Unit(benchmark::kMicrosecond);
 
-// Publication without a data plane: the snapshot is freed at once.
+// Publication without a data plane: the grace period is over at once; the
+// previous snapshot is handed back for reuse, as isoswitchd does.
 class DiscardHooks : public ctl::DataplaneHooks {
  public:
   Result<void> publish(std::unique_ptr<Snapshot> snap) override {
-    snap.reset();
+    current_ = std::move(snap);
     return {};
   }
+  Result<std::unique_ptr<Snapshot>> exchange(std::unique_ptr<Snapshot> snap) override {
+    std::swap(current_, snap);
+    return snap;
+  }
   std::vector<PortCounters> port_counters() override { return {}; }
+
+ private:
+  std::unique_ptr<Snapshot> current_;
 };
 
 void BM_HandlerVnicUpsert(benchmark::State& state) {
@@ -131,6 +148,74 @@ void BM_ReplaceJob10k(benchmark::State& state) {
 }
 BENCHMARK(BM_ReplaceJob10k)->Arg(0)->Arg(1)->ArgName("size")->Unit(benchmark::kMillisecond);
 
+// The handler over a store with `p` applied; persistence under `state`
+// ("" = none). Replies are checked; the loop alternates between `lines`.
+void run_handler(benchmark::State& state, const ScaledPolicy& p, const std::string& state_file,
+                 const std::vector<std::string>& lines) {
+  DiscardHooks hooks;
+  ctl::PolicyStore store(hooks, p.ports, 1500, state_file);
+  ctl::RequestHandler handler(store);
+  const std::string apply =
+      nlohmann::json{{"op", "policy.apply"}, {"policy", ctl::policy_to_json(p.doc)}}.dump();
+  if (handler.handle_request_line(apply).find("\"ok\":true") == std::string::npos)
+    return state.SkipWithError("policy.apply refused");
+  std::size_t i = 0;
+  for (auto _ : state) {
+    std::string reply = handler.handle_request_line(lines[i++ % lines.size()]);
+    if (reply.find("\"ok\":true") == std::string::npos) return state.SkipWithError(reply.c_str());
+    benchmark::DoNotOptimize(reply);
+  }
+  if (store.incremental_count() == 0) state.SkipWithError("the fast path was never taken");
+  state.SetLabel(p.size.label());
+}
+
+std::string job_line(const JobDoc& j) {
+  return nlohmann::json{{"op", "job.upsert"}, {"job", ctl::job_to_json(j)}}.dump();
+}
+
+// A fresh state file path in the current directory (on disk, not tmpfs).
+std::string bench_state_file() {
+  std::string dir = "update-bench-state." + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directory(dir);
+  return dir + "/state.json";
+}
+
+void BM_HandlerReplaceJob10k(benchmark::State& state) {
+  const ScaledPolicy& p = cached_policy(size_arg(state.range(0)));
+  run_handler(state, p, "",
+              {job_line(big_job(10000, 0x0A800000u)), job_line(big_job(10000, 0x0AA00000u))});
+}
+BENCHMARK(BM_HandlerReplaceJob10k)->Arg(0)->Arg(1)->ArgName("size")->Unit(benchmark::kMillisecond);
+
+void BM_HandlerVnicUpsertJournal(benchmark::State& state) {
+  const ScaledPolicy& p = cached_policy(size_arg(state.range(0)));
+  const std::string file = bench_state_file();
+  run_handler(
+      state, p, file,
+      {nlohmann::json{{"op", "vnic.upsert"}, {"vnic", ctl::vnic_to_json(p.doc.vnics.front())}}
+           .dump()});
+  std::filesystem::remove_all(std::filesystem::path(file).parent_path());
+}
+BENCHMARK(BM_HandlerVnicUpsertJournal)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("size")
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_HandlerReplaceJob10kJournal(benchmark::State& state) {
+  const ScaledPolicy& p = cached_policy(size_arg(state.range(0)));
+  const std::string file = bench_state_file();
+  run_handler(state, p, file,
+              {job_line(big_job(10000, 0x0A800000u)), job_line(big_job(10000, 0x0AA00000u))});
+  std::filesystem::remove_all(std::filesystem::path(file).parent_path());
+}
+BENCHMARK(BM_HandlerReplaceJob10kJournal)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("size")
+    ->Unit(benchmark::kMillisecond);
+
 ctl::CompiledPolicy compiled(const ScaledPolicy& p, const PolicyDoc& doc) {
   auto cp = ctl::CompiledPolicy::build(doc, p.ports, ctl::CompileOptions{1, 1500});
   if (!cp) std::abort();  // the benchmark policies are valid
@@ -163,6 +248,18 @@ void BM_SnapshotCopy(benchmark::State& state) {
   state.SetLabel(p.size.label());
 }
 BENCHMARK(BM_SnapshotCopy)->Arg(0)->Arg(1)->ArgName("size")->Unit(benchmark::kMicrosecond);
+
+void BM_SnapshotCopyAssign(benchmark::State& state) {
+  const ScaledPolicy& p = cached_policy(size_arg(state.range(0)));
+  const ctl::CompiledPolicy cp = compiled(p, p.doc);
+  auto spare = cp.copy_snapshot(1);
+  for (auto _ : state) {
+    *spare = cp.snapshot();
+    benchmark::DoNotOptimize(spare.get());
+  }
+  state.SetLabel(p.size.label());
+}
+BENCHMARK(BM_SnapshotCopyAssign)->Arg(0)->Arg(1)->ArgName("size")->Unit(benchmark::kMicrosecond);
 
 void BM_IncrementalReplaceJob10k(benchmark::State& state) {
   const ScaledPolicy& p = cached_policy(size_arg(state.range(0)));

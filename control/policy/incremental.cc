@@ -268,17 +268,21 @@ bool CompiledPolicy::certify_vnic(Plan& p) const {
 
 // ---- patching a snapshot ----
 
-std::unique_ptr<Snapshot> CompiledPolicy::derive(const Plan& p, uint64_t generation) const {
-  auto s = std::make_unique<Snapshot>(snap_);
+std::unique_ptr<Snapshot> CompiledPolicy::derive(const Plan& p, uint64_t generation,
+                                                 std::unique_ptr<Snapshot> spare) const {
+  auto s = copy_snapshot(generation, std::move(spare));
   patch(*s, p);
-  s->generation = generation;
   return s;
 }
 
-std::unique_ptr<Snapshot> CompiledPolicy::copy_snapshot(uint64_t generation) const {
-  auto s = std::make_unique<Snapshot>(snap_);
-  s->generation = generation;
-  return s;
+std::unique_ptr<Snapshot> CompiledPolicy::copy_snapshot(uint64_t generation,
+                                                        std::unique_ptr<Snapshot> spare) const {
+  if (spare)
+    *spare = snap_;
+  else
+    spare = std::make_unique<Snapshot>(snap_);
+  spare->generation = generation;
+  return spare;
 }
 
 void CompiledPolicy::patch(Snapshot& s, const Plan& p) const {

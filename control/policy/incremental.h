@@ -63,13 +63,17 @@ class CompiledPolicy {
                                       const CompileOptions& opts);
 
   std::optional<Plan> plan(PolicyEdit edit) const;
-  std::unique_ptr<Snapshot> derive(const Plan& p, uint64_t generation) const;
+  // `spare`, when given, is a retired snapshot (no reader left) whose
+  // storage is reused: copy-assigning into it costs about half a fresh copy.
+  std::unique_ptr<Snapshot> derive(const Plan& p, uint64_t generation,
+                                   std::unique_ptr<Snapshot> spare = nullptr) const;
   void commit(Plan p, uint64_t generation);
 
   const PolicyDoc& doc() const noexcept { return doc_; }
   const Snapshot& snapshot() const noexcept { return snap_; }
-  // A publishable copy of the kept snapshot.
-  std::unique_ptr<Snapshot> copy_snapshot(uint64_t generation) const;
+  // A publishable copy of the kept snapshot (into `spare` when given).
+  std::unique_ptr<Snapshot> copy_snapshot(uint64_t generation,
+                                          std::unique_ptr<Snapshot> spare = nullptr) const;
 
  private:
   CompiledPolicy(PolicyDoc doc, const PortTable& ports) : doc_(std::move(doc)), ports_(&ports) {}

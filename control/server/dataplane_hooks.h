@@ -27,6 +27,16 @@ class DataplaneHooks {
   // snapshot is freed by the implementation.
   virtual Result<void> publish(std::unique_ptr<Snapshot> snap) = 0;
 
+  // publish(), but instead of freeing the previous snapshot, hands it back
+  // (after the grace period: no worker reads it any more), or nullptr. The
+  // store recycles its storage for the next incremental snapshot: copying
+  // into memory already mapped costs about half a fresh copy, and nothing is
+  // freed on the acknowledgement path. The default frees it (plain publish).
+  virtual Result<std::unique_ptr<Snapshot>> exchange(std::unique_ptr<Snapshot> snap) {
+    if (auto r = publish(std::move(snap)); !r) return std::unexpected(r.error());
+    return std::unique_ptr<Snapshot>();
+  }
+
   // Counters summed over workers, indexed by port index (PortTable order).
   virtual std::vector<PortCounters> port_counters() = 0;
 };

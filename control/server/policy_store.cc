@@ -65,7 +65,7 @@ Result<void> PolicyStore::install_full(PolicyDoc next, uint64_t next_generation,
   if (!built) return std::unexpected(built.error());
   std::unique_ptr<Snapshot> snap;
   try {
-    snap = built->copy_snapshot(next_generation);
+    snap = built->copy_snapshot(next_generation, std::move(spare_));
   } catch (const std::exception& e) {
     return make_error(ErrorCode::kInternal, std::string("compile: ") + e.what());
   }
@@ -87,9 +87,11 @@ Result<void> PolicyStore::install_full(PolicyDoc next, uint64_t next_generation,
     }
   }
 
-  if (auto r = hooks_.publish(std::move(snap)); !r) {
+  if (auto r = hooks_.exchange(std::move(snap)); !r) {
     if (!pending && journal_edit) take_back_journal(journal_before);
     return std::unexpected(prefixed("publishing the policy: ", r.error()));
+  } else {
+    spare_ = std::move(*r);
   }
 
   if (pending) {
@@ -214,7 +216,7 @@ Result<uint64_t> PolicyStore::apply(PolicyEdit edit, std::optional<uint64_t> exp
     std::unique_ptr<Snapshot> snap;
     try {
       plan = compiled_->plan(edit);
-      if (plan) snap = compiled_->derive(*plan, next_generation);
+      if (plan) snap = compiled_->derive(*plan, next_generation, std::move(spare_));
     } catch (const std::exception& e) {
       return make_error(ErrorCode::kInternal, std::string("compile: ") + e.what());
     }
@@ -223,9 +225,11 @@ Result<uint64_t> PolicyStore::apply(PolicyEdit edit, std::optional<uint64_t> exp
       if (journal)
         if (auto r = append_journal(next_generation, plan->edit); !r)
           return std::unexpected(r.error());
-      if (auto r = hooks_.publish(std::move(snap)); !r) {
+      if (auto r = hooks_.exchange(std::move(snap)); !r) {
         if (journal) take_back_journal(journal_before);
         return std::unexpected(prefixed("publishing the policy: ", r.error()));
+      } else {
+        spare_ = std::move(*r);
       }
       try {
         compiled_->commit(std::move(*plan), next_generation);

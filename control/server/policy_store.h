@@ -30,6 +30,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -100,6 +101,9 @@ class PolicyStore {
   std::string state_file_;
   JournalWriter journal_;
   std::optional<CompiledPolicy> compiled_;  // nullopt: nothing loaded, data plane fails closed
+  // The snapshot the data plane retired last (no reader left), recycled as
+  // the storage of the next one; may be null.
+  std::unique_ptr<Snapshot> spare_;
   uint64_t generation_ = 0;
   // The state on disk does not match the running policy (no base written
   // yet, or a failed write): the next change must rewrite the base.

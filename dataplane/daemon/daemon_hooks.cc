@@ -26,12 +26,17 @@ std::vector<PortCounters> sum_port_counters(const std::vector<const PortCounters
 }
 
 Result<void> DaemonHooks::publish(std::unique_ptr<Snapshot> snap) {
+  auto old = exchange(std::move(snap));
+  if (!old) return std::unexpected(old.error());
+  return {};  // `old` freed here, after its grace period
+}
+
+Result<std::unique_ptr<Snapshot>> DaemonHooks::exchange(std::unique_ptr<Snapshot> snap) {
   if (snap && snap->ports.size() != n_ports_)
     return make_error(ErrorCode::kInternal,
                       "snapshot compiled for " + std::to_string(snap->ports.size()) +
                           " ports, the data plane has " + std::to_string(n_ports_));
-  pub_.publish(std::move(snap));
-  return {};
+  return pub_.exchange(std::move(snap));
 }
 
 std::vector<PortCounters> DaemonHooks::port_counters() {

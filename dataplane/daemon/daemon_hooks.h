@@ -26,6 +26,7 @@ class DaemonHooks final : public ctl::DataplaneHooks {
       : pub_(pub), per_worker_(std::move(per_worker)), n_ports_(n_ports) {}
 
   Result<void> publish(std::unique_ptr<Snapshot> snap) override;
+  Result<std::unique_ptr<Snapshot>> exchange(std::unique_ptr<Snapshot> snap) override;
   std::vector<PortCounters> port_counters() override;
 
  private:

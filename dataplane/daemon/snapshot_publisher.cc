@@ -32,7 +32,7 @@ SnapshotPublisher::~SnapshotPublisher() {
   std::free(qsbr_);
 }
 
-void SnapshotPublisher::publish(std::unique_ptr<Snapshot> snap) {
+std::unique_ptr<Snapshot> SnapshotPublisher::exchange(std::unique_ptr<Snapshot> snap) {
   uint64_t gen = snap ? snap->generation : 0;
   uint64_t jobs = snap ? snap->jobs.size() : 0;
   uint64_t vnics = snap ? snap->vnic_ids.size() : 0;
@@ -53,10 +53,9 @@ void SnapshotPublisher::publish(std::unique_ptr<Snapshot> snap) {
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(waited).count()),
       std::memory_order_relaxed);
 
-  if (old != nullptr) {
-    if (retire_observer_) retire_observer_(old->generation);
-    delete old;
-  }
+  if (old != nullptr && retire_observer_) retire_observer_(old->generation);
+  // Workers only ever read snapshots; the const was theirs.
+  return std::unique_ptr<Snapshot>(const_cast<Snapshot*>(old));
 }
 
 Result<void> SnapshotPublisher::worker_online(unsigned id) {

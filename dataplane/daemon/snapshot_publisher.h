@@ -10,7 +10,7 @@
 // lock (docs/concurrency.md).
 //
 // Thread-safety:
-//   - publish(), set_retire_observer(), the destructor: the control thread
+//   - publish(), exchange(), set_retire_observer(), the destructor: the control thread
 //     only (one publisher at a time).
 //   - current(), quiescent(): a worker, with its own thread id, between
 //     worker_online() and worker_offline(), called on that worker's thread.
@@ -50,7 +50,11 @@ class SnapshotPublisher {
   // --- control thread ---------------------------------------------------
   // Makes `snap` current, waits for the grace period, frees the previous one.
   // nullptr is allowed (back to "no policy": every frame drops no_policy).
-  void publish(std::unique_ptr<Snapshot> snap);
+  void publish(std::unique_ptr<Snapshot> snap) { exchange(std::move(snap)); }
+  // publish() that returns the previous snapshot instead of deleting it
+  // (after the grace period and the retire observer): the control thread
+  // may reuse its storage for the next one.
+  std::unique_ptr<Snapshot> exchange(std::unique_ptr<Snapshot> snap);
   // Called with the generation of each retired snapshot just before it is
   // deleted, after its grace period (tests, logging).
   void set_retire_observer(std::function<void(uint64_t generation)> f) {

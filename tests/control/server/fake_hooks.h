@@ -24,6 +24,16 @@ class FakeHooks : public ctl::DataplaneHooks {
     current = std::move(snap);
     return {};
   }
+  // Hands the previous snapshot back, as isoswitchd does, so the tests run
+  // the store's recycling of retired snapshots.
+  Result<std::unique_ptr<Snapshot>> exchange(std::unique_ptr<Snapshot> snap) override {
+    std::lock_guard lock(mu);
+    if (fail_publish)
+      return make_error(ErrorCode::kUnavailable, "fake data plane refuses to publish");
+    published.push_back(snap->generation);
+    std::swap(current, snap);
+    return snap;
+  }
   std::vector<PortCounters> port_counters() override {
     std::lock_guard lock(mu);
     return counters;
