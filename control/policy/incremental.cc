@@ -132,6 +132,7 @@ std::optional<CompiledPolicy::Plan> CompiledPolicy::plan(PolicyEdit edit) const 
       p.replace = it != job_pos_.end();
       p.index = p.replace ? it->second : static_cast<uint32_t>(doc_.jobs.size());
       if (!certify_job(p)) return std::nullopt;
+      capture(p);
       return p;
     }
     case PolicyEdit::Kind::kDeleteJob: {
@@ -141,20 +142,46 @@ std::optional<CompiledPolicy::Plan> CompiledPolicy::plan(PolicyEdit edit) const 
       p.index = it->second;
       for (const PortEntry& e : snap_.ports)
         if (e.role == PortRole::kVnic && e.job == p.index) return std::nullopt;
+      capture(p);
       return p;
     }
     case PolicyEdit::Kind::kUpsertVnic:
       if (!certify_vnic(p)) return std::nullopt;
+      capture(p);
       return p;
     case PolicyEdit::Kind::kDeleteVnic: {
       // Removing a vNIC breaks no rule.
       auto it = vnic_pos_.find(p.edit.id);
       if (it == vnic_pos_.end()) return std::nullopt;
       p.index = it->second;
+      capture(p);
       return p;
     }
   }
   return std::nullopt;
+}
+
+void CompiledPolicy::capture(Plan& p) const {
+  p.addr4_before = addr4_n_;
+  p.addr6_before = addr6_n_;
+  switch (p.edit.kind) {
+    case PolicyEdit::Kind::kUpsertJob:
+      if (p.replace) p.old_job = doc_.jobs[p.index];
+      p.ports4.reserve(p.peers4.size());
+      for (uint32_t a : p.peers4) p.ports4.push_back(vnic_port_of4(a));
+      for (const Ipv6Addr& a : p.peers6) p.ports6.push_back(vnic_port_of6(a));
+      return;
+    case PolicyEdit::Kind::kDeleteJob:
+      p.old_job = doc_.jobs[p.index];
+      return;
+    case PolicyEdit::Kind::kUpsertVnic:
+    case PolicyEdit::Kind::kDeleteVnic:
+      if (p.edit.kind == PolicyEdit::Kind::kDeleteVnic || p.replace) {
+        p.old_vnic = doc_.vnics[p.index];
+        p.old_port = vnic_port_[p.index];
+      }
+      return;
+  }
 }
 
 // validate()'s job rules for the one job, against everything else.
@@ -269,7 +296,14 @@ bool CompiledPolicy::certify_vnic(Plan& p) const {
 // ---- patching a snapshot ----
 
 std::unique_ptr<Snapshot> CompiledPolicy::derive(const Plan& p, uint64_t generation,
-                                                 std::unique_ptr<Snapshot> spare) const {
+                                                 std::unique_ptr<Snapshot> spare,
+                                                 const Plan* catch_up) const {
+  if (spare && catch_up) {
+    patch(*spare, *catch_up);
+    patch(*spare, p);
+    spare->generation = generation;
+    return spare;
+  }
   auto s = copy_snapshot(generation, std::move(spare));
   patch(*s, p);
   return s;
@@ -285,7 +319,7 @@ std::unique_ptr<Snapshot> CompiledPolicy::copy_snapshot(uint64_t generation,
   return spare;
 }
 
-void CompiledPolicy::patch(Snapshot& s, const Plan& p) const {
+void CompiledPolicy::patch(Snapshot& s, const Plan& p) {
   switch (p.edit.kind) {
     case PolicyEdit::Kind::kUpsertJob:
       return patch_upsert_job(s, p);
@@ -327,12 +361,12 @@ void splice_ranges(Snapshot& s, uint32_t i, bool exists, const std::vector<Ip4Ra
 
 }  // namespace
 
-void CompiledPolicy::patch_upsert_job(Snapshot& s, const Plan& p) const {
+void CompiledPolicy::patch_upsert_job(Snapshot& s, const Plan& p) {
   const JobDoc& job = p.edit.job;
   const uint32_t i = p.index;
-  const JobDoc* old = p.replace ? &doc_.jobs[i] : nullptr;
+  const JobDoc* old = p.old_job ? &*p.old_job : nullptr;
 
-  std::size_t n4 = addr4_n_, n6 = addr6_n_;
+  std::size_t n4 = p.addr4_before, n6 = p.addr6_before;
   if (old) {
     erase_job_addresses(s, *old);
     n4 -= addr4_owned(*old);
@@ -340,20 +374,20 @@ void CompiledPolicy::patch_upsert_job(Snapshot& s, const Plan& p) const {
   }
   s.addr4.reserve(n4 + addr4_owned(job));
   s.addr6.reserve(n6 + p.peers6.size());
-  for (uint32_t a : p.peers4) {
+  for (std::size_t k = 0; k < p.peers4.size(); ++k) {
     Addr4Slot slot;
-    slot.ip = a;
+    slot.ip = p.peers4[k];
     slot.info.kind = AddrKind::kContainer;
     slot.info.job = i;
-    slot.info.port = vnic_port_of4(a);
+    slot.info.port = p.ports4[k];
     s.addr4.insert(slot);
   }
-  for (const Ipv6Addr& a : p.peers6) {
+  for (std::size_t k = 0; k < p.peers6.size(); ++k) {
     Addr6Slot slot;
-    slot.ip = a;
+    slot.ip = p.peers6[k];
     slot.info.kind = AddrKind::kContainer;
     slot.info.job = i;
-    slot.info.port = vnic_port_of6(a);
+    slot.info.port = p.ports6[k];
     s.addr6.insert(slot);
   }
 
@@ -383,9 +417,9 @@ void CompiledPolicy::patch_upsert_job(Snapshot& s, const Plan& p) const {
   s.jobs[i] = je;
 }
 
-void CompiledPolicy::patch_delete_job(Snapshot& s, const Plan& p) const {
+void CompiledPolicy::patch_delete_job(Snapshot& s, const Plan& p) {
   const uint32_t i = p.index;
-  const JobDoc& old = doc_.jobs[i];
+  const JobDoc& old = *p.old_job;
   erase_job_addresses(s, old);
   auto shift = [i](AddrInfo& a) {
     if ((a.kind == AddrKind::kContainer || a.kind == AddrKind::kAgentVpc) && a.job != kNoJob &&
@@ -404,12 +438,12 @@ void CompiledPolicy::patch_delete_job(Snapshot& s, const Plan& p) const {
     if (e.role == PortRole::kVnic && e.job != kNoJob && e.job > i) --e.job;
 }
 
-void CompiledPolicy::patch_upsert_vnic(Snapshot& s, const Plan& p) const {
+void CompiledPolicy::patch_upsert_vnic(Snapshot& s, const Plan& p) {
   const VnicDoc& v = p.edit.vnic;
   const uint32_t k = p.index;
   if (p.replace) {
-    const VnicDoc& old = doc_.vnics[k];
-    s.ports[vnic_port_[k]] = PortEntry{};
+    const VnicDoc& old = *p.old_vnic;
+    s.ports[p.old_port] = PortEntry{};
     if (AddrInfo* a = s.addr4.find_mut(old.ip.value)) a->port = kNoPort;
     if (old.ipv6)
       if (AddrInfo* a = s.addr6.find_mut(*old.ipv6)) a->port = kNoPort;
@@ -433,10 +467,10 @@ void CompiledPolicy::patch_upsert_vnic(Snapshot& s, const Plan& p) const {
     s.vnic_ids.push_back(v.id);
 }
 
-void CompiledPolicy::patch_delete_vnic(Snapshot& s, const Plan& p) const {
+void CompiledPolicy::patch_delete_vnic(Snapshot& s, const Plan& p) {
   const uint32_t k = p.index;
-  const VnicDoc& old = doc_.vnics[k];
-  s.ports[vnic_port_[k]] = PortEntry{};
+  const VnicDoc& old = *p.old_vnic;
+  s.ports[p.old_port] = PortEntry{};
   if (AddrInfo* a = s.addr4.find_mut(old.ip.value)) a->port = kNoPort;
   if (old.ipv6)
     if (AddrInfo* a = s.addr6.find_mut(*old.ipv6)) a->port = kNoPort;

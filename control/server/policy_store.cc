@@ -128,6 +128,7 @@ Result<void> PolicyStore::install_full(PolicyDoc next, uint64_t next_generation,
 
   compiled_ = std::move(*built);
   generation_ = next_generation;
+  last_plan_.reset();
   return {};
 }
 
@@ -216,7 +217,14 @@ Result<uint64_t> PolicyStore::apply(PolicyEdit edit, std::optional<uint64_t> exp
     std::unique_ptr<Snapshot> snap;
     try {
       plan = compiled_->plan(edit);
-      if (plan) snap = compiled_->derive(*plan, next_generation, std::move(spare_));
+      // The spare is the snapshot before the running one when the last
+      // change was a fast-path edit: replaying that edit on it is cheaper
+      // than copying the running snapshot into it.
+      const bool catch_up = spare_ && last_plan_ && last_plan_generation_ == generation_ &&
+                            spare_->generation + 1 == generation_;
+      if (plan)
+        snap = compiled_->derive(*plan, next_generation, std::move(spare_),
+                                 catch_up ? &*last_plan_ : nullptr);
     } catch (const std::exception& e) {
       return make_error(ErrorCode::kInternal, std::string("compile: ") + e.what());
     }
@@ -232,6 +240,8 @@ Result<uint64_t> PolicyStore::apply(PolicyEdit edit, std::optional<uint64_t> exp
         spare_ = std::move(*r);
       }
       try {
+        last_plan_ = *plan;
+        last_plan_generation_ = next_generation;
         compiled_->commit(std::move(*plan), next_generation);
       } catch (...) {
         die("cannot record the new policy");

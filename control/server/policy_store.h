@@ -104,6 +104,10 @@ class PolicyStore {
   // The snapshot the data plane retired last (no reader left), recycled as
   // the storage of the next one; may be null.
   std::unique_ptr<Snapshot> spare_;
+  // The fast-path plan that made generation `last_plan_generation_`, to
+  // bring a spare of the generation before up to date (derive's catch_up).
+  std::optional<CompiledPolicy::Plan> last_plan_;
+  uint64_t last_plan_generation_ = 0;
   uint64_t generation_ = 0;
   // The state on disk does not match the running policy (no base written
   // yet, or a failed write): the next change must rewrite the base.
