@@ -358,6 +358,13 @@ Result<VnicDoc> vnic_from_json(const json& j, std::string_view path) {
 }
 
 Result<PolicyDoc> policy_from_json(const json& j) {
+  auto doc = policy_from_json_unvalidated(j);
+  if (!doc) return doc;
+  if (auto r = validate(*doc); !r) return std::unexpected(r.error());
+  return doc;
+}
+
+Result<PolicyDoc> policy_from_json_unvalidated(const json& j) {
   try {
     if (auto r = check_object(j, "", {"version", "host", "jobs", "vnics"}); !r)
       return std::unexpected(r.error());
@@ -399,7 +406,6 @@ Result<PolicyDoc> policy_from_json(const json& j) {
       doc.vnics.push_back(std::move(v));
     }
 
-    if (auto r = validate(doc); !r) return std::unexpected(r.error());
     return doc;
   } catch (const std::exception& e) {  // bad_alloc; nlohmann accessors are type-checked above
     return make_error(ErrorCode::kInternal, std::string("policy: ") + e.what());

@@ -31,6 +31,10 @@ Result<PolicyDoc> parse_policy(std::string_view json_text);
 // Parsed JSON -> PolicyDoc: syntax, then validate().
 Result<PolicyDoc> policy_from_json(const nlohmann::json& j);
 
+// Syntax only, for a caller that validates the document it ends up with
+// once (start-up: base + journal replay).
+Result<PolicyDoc> policy_from_json_unvalidated(const nlohmann::json& j);
+
 // PolicyDoc -> JSON. policy_from_json(policy_to_json(d)) gives back d exactly;
 // output is canonical (lowercase MACs, compressed IPv6, IPv4 peers before
 // IPv6 peers, "isolated" always present, absent optionals omitted).

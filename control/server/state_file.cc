@@ -57,6 +57,11 @@ Result<std::string> read_text_file(const std::string& path, std::size_t max_byte
 }
 
 Result<std::optional<PersistedState>> read_state_file(const std::string& path) {
+  return read_state_file(path, /*validate_policy=*/true);
+}
+
+Result<std::optional<PersistedState>> read_state_file(const std::string& path,
+                                                      bool validate_policy) {
   auto text = read_text_file(path, kMaxStateFileBytes);
   if (!text) {
     if (text.error().code == ErrorCode::kNotFound) return std::optional<PersistedState>{};
@@ -75,7 +80,7 @@ Result<std::optional<PersistedState>> read_state_file(const std::string& path) {
                       where + "generation: missing or not a positive integer");
   auto p = j->find("policy");
   if (p == j->end()) return make_error(ErrorCode::kInvalidArgument, where + "policy: missing");
-  auto doc = policy_from_json(*p);
+  auto doc = validate_policy ? policy_from_json(*p) : policy_from_json_unvalidated(*p);
   if (!doc) return make_error(ErrorCode::kInvalidArgument, where + "policy." + doc.error().message);
   return std::optional<PersistedState>{PersistedState{g->get<uint64_t>(), std::move(*doc)}};
 }

@@ -30,6 +30,10 @@ Result<std::string> read_text_file(const std::string& path, std::size_t max_byte
 // read, is not JSON, lacks the fields, or holds an invalid policy is an
 // error naming the file and what is wrong (the daemon refuses to start).
 Result<std::optional<PersistedState>> read_state_file(const std::string& path);
+// The same with the policy checked for syntax only when !validate_policy
+// (read_state validates the replayed result once instead).
+Result<std::optional<PersistedState>> read_state_file(const std::string& path,
+                                                      bool validate_policy);
 
 // The serialised form written by prepare().
 std::string state_file_contents(uint64_t generation, const PolicyDoc& policy);

@@ -154,7 +154,7 @@ Result<JournalContents> read_journal(const std::string& path) {
 
 Result<std::optional<ReplayedState>> read_state(const std::string& state_path) {
   const std::string jpath = journal_path(state_path);
-  auto base = read_state_file(state_path);
+  auto base = read_state_file(state_path, /*validate_policy=*/false);
   if (!base) return std::unexpected(base.error());
   auto journal = read_journal(jpath);
   if (!journal) return std::unexpected(journal.error());
@@ -187,11 +187,14 @@ Result<std::optional<ReplayedState>> read_state(const std::string& state_path) {
     out.state.generation = rec.generation;
     ++out.replayed;
   }
-  if (out.replayed > 0)
-    if (auto r = validate(out.state.policy); !r)
-      return make_error(
-          ErrorCode::kInvalidArgument,
-          "state journal " + jpath + ": the replayed policy is invalid: " + r.error().message);
+  // One validation of what a restart will run (the base was read for
+  // syntax only), worded as before when there is no journal to blame.
+  if (auto r = validate(out.state.policy); !r)
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        out.replayed > 0
+            ? "state journal " + jpath + ": the replayed policy is invalid: " + r.error().message
+            : "state file " + state_path + ": policy." + r.error().message);
   return std::optional<ReplayedState>{std::move(out)};
 }
 
