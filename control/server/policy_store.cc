@@ -248,7 +248,7 @@ Result<uint64_t> PolicyStore::apply(PolicyEdit edit, std::optional<uint64_t> exp
       }
       generation_ = next_generation;
       ++incremental_;
-      if (journal) maybe_compact();
+      if (journal) maintain(/*idle=*/false);
       return generation_;
     }
   }
@@ -259,7 +259,7 @@ Result<uint64_t> PolicyStore::apply(PolicyEdit edit, std::optional<uint64_t> exp
   if (auto r = validate(next); !r) return std::unexpected(r.error());
   if (auto r = install_full(std::move(next), next_generation, /*persist_base=*/!journal, &edit); !r)
     return std::unexpected(r.error());
-  if (journal) maybe_compact();
+  if (journal) maintain(/*idle=*/false);
   return generation_;
 }
 
@@ -272,10 +272,17 @@ void PolicyStore::take_back_journal(std::size_t bytes) {
   }
 }
 
-// Rewrites the base at the running generation once the journal outgrows it.
-void PolicyStore::maybe_compact() {
+void PolicyStore::maintain(bool idle) {
+  if (!journal_usable() || !compiled_) return;
   const std::size_t limit = std::max(kCompactMinBytes, base_bytes_);
-  if (journal_.bytes() <= limit || journal_.bytes() < compact_retry_at_) return;
+  const std::size_t bytes = journal_.bytes();
+  if (bytes <= (idle ? limit : kCompactHardFactor * limit) || bytes < compact_retry_at_) return;
+  compact();
+}
+
+// Rewrites the base at the running generation and empties the journal.
+void PolicyStore::compact() {
+  const std::size_t limit = std::max(kCompactMinBytes, base_bytes_);
   std::string contents = state_file_contents(generation_, compiled_->doc());
   if (auto r = write_state_file_contents(state_file_, contents); !r) {
     std::fprintf(stderr, "isoswitch: warning: compacting the state journal: %s\n",

@@ -19,10 +19,15 @@
 // directory -> empty the journal. A failure before publish changes nothing;
 // a failed rename after it re-publishes the previous policy and reports kIo.
 //
-// After a journal append, when the journal has outgrown the base (and at
-// least kCompactMinBytes), the base is rewritten at the current generation
-// and the journal emptied: an optimisation only, so a failure there is
-// logged and retried later, never reported as the request's failure.
+// Compaction -- rewriting the base at the current generation and emptying
+// the journal -- costs what a whole-document write costs (~50 ms at 64k
+// peers), so it stays off the acknowledgement path: maintain(), called by
+// the server's poll loop after replies are flushed, compacts once the
+// journal has outgrown the base (and kCompactMinBytes) when the socket is
+// idle, or at kCompactHardFactor times that size regardless. apply() only
+// compacts inline past the hard limit (a store without a server loop). It
+// is an optimisation only: a failure is logged and retried later, never
+// reported as a request's failure.
 //
 // Thread-safety: single-threaded (the control thread). Not copyable.
 #pragma once
@@ -45,6 +50,7 @@
 namespace isoswitch::ctl {
 
 inline constexpr std::size_t kCompactMinBytes = std::size_t{1} << 20;
+inline constexpr std::size_t kCompactHardFactor = 4;
 
 class PolicyStore {
  public:
@@ -84,6 +90,9 @@ class PolicyStore {
   uint16_t mtu() const noexcept { return mtu_; }
   DataplaneHooks& hooks() noexcept { return hooks_; }
 
+  // Compacts the journal when due (see above); `idle`: no request is waiting.
+  void maintain(bool idle);
+
   // How many single-object edits took the fast path (tests, benchmarks).
   uint64_t incremental_count() const noexcept { return incremental_; }
 
@@ -93,7 +102,7 @@ class PolicyStore {
   Result<void> append_journal(uint64_t generation, const PolicyEdit& edit);
   bool journal_usable() const noexcept;
   void take_back_journal(std::size_t bytes);
-  void maybe_compact();
+  void compact();
 
   DataplaneHooks& hooks_;
   PortTable ports_;
