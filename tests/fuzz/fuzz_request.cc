@@ -28,6 +28,7 @@
 #include "control/policy/validate.h"
 #include "control/server/policy_store.h"
 #include "control/server/request_handler.h"
+#include "control/server/state_journal.h"
 #include "tests/control/server/fake_hooks.h"
 #include "tests/support/test_policy.h"
 
@@ -61,6 +62,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const std::string state = g_dir + "/state.json";
   std::filesystem::remove(state);
+  std::filesystem::remove(ctl::journal_path(state));  // its single-object edits
   test::FakeHooks hooks;
   ctl::PolicyStore store(hooks, test::standard_ports(), 1500, state);
   if (!store.load_initial(std::nullopt)) die("load_initial failed", "");
