@@ -14,7 +14,10 @@
 //                                for one vnic.upsert)
 //   BM_IncrementalVnicUpsert/<size>  plan + derive of a vnic.upsert (what the
 //                                fast path costs before publication)
-//   BM_SnapshotCopy/<size>       copying the running snapshot (derive's floor)
+//   BM_SnapshotCopy/<size>       copying the running snapshot into fresh memory
+//   BM_SnapshotCopyAssign/<size> copying it into a retired snapshot's storage
+//                                (derive without a catch-up plan); with one,
+//                                derive copies nothing (BM_HandlerVnicUpsert)
 //   BM_HandlerVnicUpsert/<size>  RequestHandler on a vnic.upsert line with a
 //                                hooks object that frees the snapshot at once
 //                                (the server's whole in-process path: JSON,
