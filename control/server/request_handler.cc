@@ -247,6 +247,9 @@ class RequestOps {
                           path + ".op: \"" + *op + "\" is not allowed in a txn");
     }
     const bool needs_base = list[0].at("op") != "policy.apply";
+    // A txn ending in policy.apply results in exactly that document, which
+    // its parse validated: the store need not validate it again.
+    const bool ends_validated = list.back().at("op") == "policy.apply";
     auto g = store_.mutate(
         [&](PolicyDoc& doc) -> Result<void> {
           for (std::size_t i = 0; i < list.size(); ++i)
@@ -254,7 +257,7 @@ class RequestOps {
               return r;
           return {};
         },
-        *expect, needs_base);
+        *expect, needs_base, ends_validated);
     if (!g) return std::unexpected(g.error());
     return generation_reply(*g);
   }
