@@ -84,7 +84,7 @@ inline bool parse_l2(uint8_t* data, uint32_t len, bool meta_tag, uint16_t meta_t
   v.tagged = meta_tag;
   v.tci = meta_tci;
   v.l3 = kEthHdrLen;
-  if (is_tpid(et)) {
+  if (et != kEthTypeIpv4 && is_tpid(et)) {  // IPv4 first: the common frame skips the TPID tests
     if (len < kEthHdrLen + kVlanTagLen) return false;
     if (meta_tag) v.qinq = true;
     v.tagged = true;
