@@ -1,10 +1,10 @@
 // A std::allocator for the snapshot's large lookup tables: 2 MB pages.
 //
-// Why: the address table of a large policy (65,536 peers: 4 MB of slots) is
-// read at random by every frame. On 4 KB pages those reads miss the L1 TLB
-// almost every time (1,024 pages against 64 entries), which made the uplink
-// path of the 1,000-job policy ~14 cycles/frame slower than the 1-job one
-// (perf/README.md). An allocation of 2 MB or more is therefore placed on a
+// Why: the address table of a large policy is read at random by every frame
+// (65,536 peers: 4 MB of slots, 1,024 pages of 4 KB against a 64-entry L1
+// TLB). The core measured here still holds 4 MB in its 2,048-entry L2 TLB, so
+// that size showed no change (perf/README.md); 262,144 peers (16 MB) do not
+// fit. An allocation of 2 MB or more is therefore placed on a
 // 2 MB boundary, rounded up to whole 2 MB pages and marked MADV_HUGEPAGE, so
 // transparent huge pages back it ("madvise" is Debian's default). Where THP
 // is off, madvise fails harmlessly and the table works as before on 4 KB
