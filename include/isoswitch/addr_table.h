@@ -57,35 +57,23 @@ struct alignas(32) Addr6Slot {
 };
 static_assert(sizeof(Addr6Slot) == 32, "two IPv6 slots per cache line");
 
-class Addr4Table {
+// The mechanics both tables share: linear probing over a power-of-two array
+// of `Slot`s (a key `ip` and an AddrInfo whose kind is kEmpty when free), at
+// load <= 1/2 so every probe ends at an empty slot. `Traits` gives the key's
+// hash and the smallest capacity. The tables below add their hot-path entry
+// points, which take the key as the frame holds it.
+template <class Slot, class Traits>
+class LinearProbeTable {
  public:
+  using Key = decltype(Slot::ip);
+
   // Control side. Duplicate keys: the last insert wins (validation prevents them).
-  void build(const std::vector<Addr4Slot>& entries) {
-    std::size_t cap = 16;
+  void build(const std::vector<Slot>& entries) {
+    std::size_t cap = Traits::kMinCapacity;
     while (cap < entries.size() * 2) cap <<= 1;
-    slots_.assign(cap, Addr4Slot{});
+    slots_.assign(cap, Slot{});
     mask_ = static_cast<uint32_t>(cap - 1);
-    for (const auto& e : entries) {
-      uint32_t i = hash(e.ip) & mask_;
-      while (slots_[i].info.kind != AddrKind::kEmpty && slots_[i].ip != e.ip) i = (i + 1) & mask_;
-      slots_[i] = e;
-    }
-  }
-
-  // Hot path. Returns nullptr when the address is not in the policy.
-  const AddrInfo* find(uint32_t ip_host_order) const noexcept {
-    const Addr4Slot* s = slots_.data();
-    uint32_t i = hash(ip_host_order) & mask_;
-    for (;;) {
-      if (s[i].info.kind == AddrKind::kEmpty) return nullptr;
-      if (s[i].ip == ip_host_order) return &s[i].info;
-      i = (i + 1) & mask_;
-    }
-  }
-
-  // Hot path: warm the line a later find() will read (burst pre-pass).
-  void prefetch(uint32_t ip_host_order) const noexcept {
-    __builtin_prefetch(&slots_[hash(ip_host_order) & mask_]);
+    for (const auto& e : entries) insert(e);
   }
 
   std::size_t capacity() const noexcept { return slots_.size(); }
@@ -97,31 +85,31 @@ class Addr4Table {
     for (std::size_t i = 0; i < slots_.size(); ++i) n += slots_[i].info.kind != AddrKind::kEmpty;
     return n;
   }
-  // The slot's info for `ip`, to patch in place; nullptr when absent.
-  AddrInfo* find_mut(uint32_t ip) noexcept { return const_cast<AddrInfo*>(find(ip)); }
+  // The slot's info for `key`, to patch in place; nullptr when absent.
+  AddrInfo* find_mut(const Key& key) noexcept { return const_cast<AddrInfo*>(find_key(key)); }
   // Inserts or overwrites. The caller keeps the load <= 1/2 (reserve()) so a
   // probe always ends at an empty slot.
-  void insert(const Addr4Slot& e) noexcept {
-    uint32_t i = hash(e.ip) & mask_;
-    while (slots_[i].info.kind != AddrKind::kEmpty && slots_[i].ip != e.ip) i = (i + 1) & mask_;
+  void insert(const Slot& e) noexcept {
+    uint32_t i = Traits::hash(e.ip) & mask_;
+    while (slots_[i].info.kind != AddrKind::kEmpty && !(slots_[i].ip == e.ip)) i = (i + 1) & mask_;
     slots_[i] = e;
   }
-  // Removes `ip` if present (backward-shift deletion: no tombstones, so
-  // find() stays exactly as fast as on a freshly built table).
-  void erase(uint32_t ip) noexcept {
-    uint32_t i = hash(ip) & mask_;
+  // Removes `key` if present (backward-shift deletion: no tombstones, so
+  // lookups stay exactly as fast as on a freshly built table).
+  void erase(const Key& key) noexcept {
+    uint32_t i = Traits::hash(key) & mask_;
     for (;;) {
       if (slots_[i].info.kind == AddrKind::kEmpty) return;
-      if (slots_[i].ip == ip) break;
+      if (slots_[i].ip == key) break;
       i = (i + 1) & mask_;
     }
     uint32_t j = i;
     for (;;) {
-      slots_[i] = Addr4Slot{};
+      slots_[i] = Slot{};
       for (;;) {
         j = (j + 1) & mask_;
         if (slots_[j].info.kind == AddrKind::kEmpty) return;
-        uint32_t home = hash(slots_[j].ip) & mask_;
+        uint32_t home = Traits::hash(slots_[j].ip) & mask_;
         bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
         if (!stays) break;
       }
@@ -132,12 +120,12 @@ class Addr4Table {
   // Grows (rehashes) so that `entries` keys fit at load <= 1/2.
   void reserve(std::size_t entries) {
     if (entries * 2 <= slots_.size()) return;
-    std::vector<Addr4Slot> all;
+    std::vector<Slot> all;
     all.reserve(entries);
-    for_each([&all](const Addr4Slot& e) { all.push_back(e); });
+    for_each([&all](const Slot& e) { all.push_back(e); });
     std::size_t cap = slots_.size();
     while (cap < entries * 2) cap <<= 1;
-    slots_.assign(cap, Addr4Slot{});
+    slots_.assign(cap, Slot{});
     mask_ = static_cast<uint32_t>(cap - 1);
     for (const auto& e : all) insert(e);
   }
@@ -152,31 +140,11 @@ class Addr4Table {
       if (slots_[i].info.kind != AddrKind::kEmpty) f(slots_[i].info);
   }
 
- private:
-  static uint32_t hash(uint32_t ip) noexcept { return (ip * 0x9E3779B1u) ^ (ip >> 16); }
-  std::vector<Addr4Slot, HugePageAllocator<Addr4Slot>> slots_{16};  // 2 MB pages when large
-  uint32_t mask_ = 15;
-};
-
-class Addr6Table {
- public:
-  void build(const std::vector<Addr6Slot>& entries) {
-    std::size_t cap = 8;
-    while (cap < entries.size() * 2) cap <<= 1;
-    slots_.assign(cap, Addr6Slot{});
-    mask_ = static_cast<uint32_t>(cap - 1);
-    for (const auto& e : entries) {
-      uint32_t i = hash(e.ip) & mask_;
-      while (slots_[i].info.kind != AddrKind::kEmpty && !(slots_[i].ip == e.ip)) i = (i + 1) & mask_;
-      slots_[i] = e;
-    }
-  }
-
-  const AddrInfo* find(const uint8_t* ip16) const noexcept {
-    Ipv6Addr key;
-    std::memcpy(key.b.data(), ip16, 16);
-    const Addr6Slot* s = slots_.data();
-    uint32_t i = hash(key) & mask_;
+ protected:
+  // Hot path. nullptr when the key is not in the table.
+  const AddrInfo* find_key(const Key& key) const noexcept {
+    const Slot* s = slots_.data();
+    uint32_t i = Traits::hash(key) & mask_;
     for (;;) {
       if (s[i].info.kind == AddrKind::kEmpty) return nullptr;
       if (s[i].ip == key) return &s[i].info;
@@ -184,65 +152,17 @@ class Addr6Table {
     }
   }
 
-  // ---- Control side (see Addr4Table) ----
-  std::size_t capacity() const noexcept { return slots_.size(); }
-  std::size_t count() const noexcept {
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < slots_.size(); ++i) n += slots_[i].info.kind != AddrKind::kEmpty;
-    return n;
-  }
-  AddrInfo* find_mut(const Ipv6Addr& ip) noexcept {
-    return const_cast<AddrInfo*>(find(ip.b.data()));
-  }
-  void insert(const Addr6Slot& e) noexcept {
-    uint32_t i = hash(e.ip) & mask_;
-    while (slots_[i].info.kind != AddrKind::kEmpty && !(slots_[i].ip == e.ip)) i = (i + 1) & mask_;
-    slots_[i] = e;
-  }
-  void erase(const Ipv6Addr& ip) noexcept {
-    uint32_t i = hash(ip) & mask_;
-    for (;;) {
-      if (slots_[i].info.kind == AddrKind::kEmpty) return;
-      if (slots_[i].ip == ip) break;
-      i = (i + 1) & mask_;
-    }
-    uint32_t j = i;
-    for (;;) {
-      slots_[i] = Addr6Slot{};
-      for (;;) {
-        j = (j + 1) & mask_;
-        if (slots_[j].info.kind == AddrKind::kEmpty) return;
-        uint32_t home = hash(slots_[j].ip) & mask_;
-        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-        if (!stays) break;
-      }
-      slots_[i] = slots_[j];
-      i = j;
-    }
-  }
-  void reserve(std::size_t entries) {
-    if (entries * 2 <= slots_.size()) return;
-    std::vector<Addr6Slot> all;
-    all.reserve(entries);
-    for_each([&all](const Addr6Slot& e) { all.push_back(e); });
-    std::size_t cap = slots_.size();
-    while (cap < entries * 2) cap <<= 1;
-    slots_.assign(cap, Addr6Slot{});
-    mask_ = static_cast<uint32_t>(cap - 1);
-    for (const auto& e : all) insert(e);
-  }
-  template <class F>
-  void for_each(F&& f) const {
-    for (std::size_t i = 0; i < slots_.size(); ++i)
-      if (slots_[i].info.kind != AddrKind::kEmpty) f(slots_[i]);
-  }
-  template <class F>
-  void update_each(F&& f) {
-    for (std::size_t i = 0; i < slots_.size(); ++i)
-      if (slots_[i].info.kind != AddrKind::kEmpty) f(slots_[i].info);
-  }
+  std::vector<Slot, HugePageAllocator<Slot>> slots_{Traits::kMinCapacity};  // 2 MB pages when large
+  uint32_t mask_ = Traits::kMinCapacity - 1;
+};
 
- private:
+struct Addr4Traits {
+  static constexpr uint32_t kMinCapacity = 16;
+  static uint32_t hash(uint32_t ip) noexcept { return (ip * 0x9E3779B1u) ^ (ip >> 16); }
+};
+
+struct Addr6Traits {
+  static constexpr uint32_t kMinCapacity = 8;
   static uint32_t hash(const Ipv6Addr& a) noexcept {
     uint64_t lo, hi;
     std::memcpy(&hi, a.b.data(), 8);
@@ -250,8 +170,27 @@ class Addr6Table {
     uint64_t h = (lo ^ (hi * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full;
     return static_cast<uint32_t>(h >> 32);
   }
-  std::vector<Addr6Slot, HugePageAllocator<Addr6Slot>> slots_{8};
-  uint32_t mask_ = 7;
+};
+
+class Addr4Table : public LinearProbeTable<Addr4Slot, Addr4Traits> {
+ public:
+  // Hot path. Returns nullptr when the address is not in the policy.
+  const AddrInfo* find(uint32_t ip_host_order) const noexcept { return find_key(ip_host_order); }
+
+  // Hot path: warm the line a later find() will read (burst pre-pass).
+  void prefetch(uint32_t ip_host_order) const noexcept {
+    __builtin_prefetch(&slots_[Addr4Traits::hash(ip_host_order) & mask_]);
+  }
+};
+
+class Addr6Table : public LinearProbeTable<Addr6Slot, Addr6Traits> {
+ public:
+  // Hot path: `ip16` points at 16 address bytes in a frame (any alignment).
+  const AddrInfo* find(const uint8_t* ip16) const noexcept {
+    Ipv6Addr key;
+    std::memcpy(key.b.data(), ip16, 16);
+    return find_key(key);
+  }
 };
 
 }  // namespace isoswitch

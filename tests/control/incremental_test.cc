@@ -287,9 +287,10 @@ TEST_P(IncrementalTest, RandomEditsMatchTheFullPath) {
 
     std::optional<CompiledPolicy::Plan> plan;
     if (check_edit(cp.doc(), e)) plan = cp.plan(e);
-    if (plan)
+    if (plan) {
       ASSERT_TRUE(full.decision) << ctx << ": certified an edit validate() refuses: "
                                  << full.decision.error().message;
+    }
     if (!full.decision) {
       ++refused;
       continue;

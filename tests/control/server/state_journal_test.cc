@@ -116,7 +116,7 @@ TEST_F(JournalTest, TornLastLineIsIgnoredAndCutOff) {
     before = s.policy();
   }
   const std::size_t good = journal_size();
-  for (const std::string tail :
+  for (const std::string& tail :
        {std::string(R"({"generation":7,"op":"vnic.delete","vn)"), std::string("garbage\n"),
         std::string("{\"generation\":7}\n"), std::string(1, '\0')}) {
     std::filesystem::resize_file(journal(), good);
