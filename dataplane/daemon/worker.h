@@ -50,8 +50,8 @@ struct RxQueueRef {
   uint16_t dpdk_port = 0;   // the ethdev
   uint16_t queue = 0;       // RX queue id on that ethdev
   // Written by the worker only (idle back-off, see kIdleStreak).
-  uint16_t empty_polls = 0; // consecutive empty polls, saturating at kIdleStreak
-  uint16_t skip = 0;        // passes to skip before the next poll
+  uint16_t empty_polls = 0;  // consecutive empty polls, saturating at kIdleStreak
+  uint16_t skip = 0;         // passes to skip before the next poll
 };
 
 // Frames waiting for one output port's TX queue.
@@ -63,22 +63,22 @@ struct TxBatch {
 
 struct alignas(64) WorkerState {
   // Set up by the main thread before launch, read-only afterwards.
-  unsigned id = 0;          // QSBR thread id and TX queue id on every port
+  unsigned id = 0;  // QSBR thread id and TX queue id on every port
   uint16_t n_rx = 0;
   uint16_t n_ports = 0;
   SnapshotPublisher* publisher = nullptr;
   const std::atomic<bool>* stop = nullptr;
   RxQueueRef rx[kMaxRxPerWorker];
-  uint16_t dpdk_port[kMaxPorts];           // port index -> ethdev port id
+  uint16_t dpdk_port[kMaxPorts];  // port index -> ethdev port id
 
   // Written by the worker only.
   alignas(64) PortCounters counters[kMaxPorts];
   BurstActions actions;
   rte_mbuf* pkts[kMaxBurst];
   rte_mbuf* drops[kMaxBurst];
-  uint16_t n_pending = 0;                  // ports with frames queued since the last flush ...
-  uint16_t pending[kMaxPorts];             // ... their indices, in first-use order
-  TxBatch tx[kMaxPorts];                   // port index -> frames waiting to be sent
+  uint16_t n_pending = 0;       // ports with frames queued since the last flush ...
+  uint16_t pending[kMaxPorts];  // ... their indices, in first-use order
+  TxBatch tx[kMaxPorts];        // port index -> frames waiting to be sent
 };
 
 // Sets up ports [0, n_ports); `dpdk_port` maps port index -> ethdev id.

@@ -43,7 +43,8 @@ inline Decision to_agent(const Snapshot& s, bool pop_tag) noexcept {
 }
 
 // Delivery to local vNIC `d` (U1/U2): isolated jobs accept only their peers.
-[[gnu::always_inline]] inline Decision to_local_vnic(const Snapshot& s, const AddrInfo& d, const AddrInfo* src) noexcept {
+[[gnu::always_inline]] inline Decision to_local_vnic(const Snapshot& s, const AddrInfo& d,
+                                                     const AddrInfo* src) noexcept {
   if (d.port >= s.ports.size() || d.job >= s.jobs.size()) return drop(DropReason::no_route);
   if (s.jobs[d.job].isolated && !(is_container(src) && src->job == d.job))
     return drop(DropReason::not_peer_inbound);
@@ -51,7 +52,8 @@ inline Decision to_agent(const Snapshot& s, bool pop_tag) noexcept {
 }
 
 // On job K's VPC VLAN: only the agent's VPC address is reachable (U3, U4).
-[[gnu::noinline]] inline Decision uplink_tagged(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
+[[gnu::noinline]] inline Decision uplink_tagged(const Snapshot& s, uint16_t in_port,
+                                                const L2View& l2) noexcept {
   const uint16_t vid = l2.tci & 0x0fffu;
   const uint32_t k = s.vlan_to_job[vid];
   if (vid == 0 || k == kNoJob || k >= s.jobs.size() || !s.jobs[k].has_vpc)
@@ -74,7 +76,8 @@ inline Decision to_agent(const Snapshot& s, bool pop_tag) noexcept {
   return drop(DropReason::unsupported);
 }
 
-[[gnu::noinline]] inline Decision uplink_arp(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
+[[gnu::noinline]] inline Decision uplink_arp(const Snapshot& s, uint16_t in_port,
+                                             const L2View& l2) noexcept {
   ArpView a;
   if (!parse_arp(l2, a)) return drop(DropReason::malformed);
   if (a.op == kArpOpRequest && (is_local_vnic(s.addr4.find(a.tpa)) ||
@@ -97,7 +100,8 @@ inline Decision to_agent(const Snapshot& s, bool pop_tag) noexcept {
   return drop(DropReason::no_route);
 }
 
-[[gnu::noinline]] inline Decision uplink_ipv6(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
+[[gnu::noinline]] inline Decision uplink_ipv6(const Snapshot& s, uint16_t in_port,
+                                              const L2View& l2) noexcept {
   Ipv6View ip;
   if (!parse_ipv6(l2, ip)) return drop(DropReason::malformed);
   if (ip.icmp != nullptr) {
@@ -117,7 +121,8 @@ inline Decision to_agent(const Snapshot& s, bool pop_tag) noexcept {
   return drop(DropReason::no_route);
 }
 
-[[gnu::always_inline]] inline Decision classify_uplink(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
+[[gnu::always_inline]] inline Decision classify_uplink(const Snapshot& s, uint16_t in_port,
+                                                       const L2View& l2) noexcept {
   if (l2.qinq) return drop(DropReason::unknown_vlan);
   if (mac_is_multicast(l2.data)) {
     if (l2.ethertype != kEthTypeArp && !is_neighbour_solicit(l2))

@@ -49,7 +49,8 @@ inline bool default_route_allows(const Snapshot& s, uint32_t job, uint32_t dst) 
   return forward(s.uplink_port, s.uplink_mac, s.next_hop_mac);
 }
 
-[[gnu::always_inline]] inline Decision vnic_ipv4(const Snapshot& s, const PortEntry& v, const L2View& l2) noexcept {
+[[gnu::always_inline]] inline Decision vnic_ipv4(const Snapshot& s, const PortEntry& v,
+                                                 const L2View& l2) noexcept {
   Ipv4View ip;
   if (!parse_ipv4(l2, ip)) return drop(DropReason::malformed);
   if (ip.src != v.ip.value) return drop(DropReason::spoofed_src);  // E1
@@ -65,7 +66,7 @@ inline bool default_route_allows(const Snapshot& s, uint32_t job, uint32_t dst) 
 }
 
 [[gnu::noinline]] inline Decision vnic_arp(const Snapshot& s, uint16_t in_port, const PortEntry& v,
-                         const L2View& l2) noexcept {
+                                           const L2View& l2) noexcept {
   ArpView a;
   if (!parse_arp(l2, a)) return drop(DropReason::malformed);
   if (!mac_eq(a.sha(), v.mac)) return drop(DropReason::spoofed_src);             // E4
@@ -86,7 +87,7 @@ inline bool default_route_allows(const Snapshot& s, uint32_t job, uint32_t dst) 
 }
 
 [[gnu::noinline]] inline Decision vnic_ipv6(const Snapshot& s, uint16_t in_port, const PortEntry& v,
-                          const L2View& l2) noexcept {
+                                            const L2View& l2) noexcept {
   if (!v.has_ipv6) return drop(DropReason::ipv6_disabled);  // E10
   Ipv6View ip;
   if (!parse_ipv6(l2, ip)) return drop(DropReason::malformed);
@@ -112,8 +113,9 @@ inline bool default_route_allows(const Snapshot& s, uint32_t job, uint32_t dst) 
   return drop(DropReason::not_peer);  // E10
 }
 
-[[gnu::always_inline]] inline Decision classify_vnic(const Snapshot& s, uint16_t in_port, const PortEntry& v,
-                              const L2View& l2) noexcept {
+[[gnu::always_inline]] inline Decision classify_vnic(const Snapshot& s, uint16_t in_port,
+                                                     const PortEntry& v,
+                                                     const L2View& l2) noexcept {
   if (!mac_eq(l2.data + 6, v.mac)) return drop(DropReason::spoofed_src);  // E1
   if (l2.tagged) return drop(DropReason::vlan_from_vnic);                 // E2
   switch (l2.ethertype) {

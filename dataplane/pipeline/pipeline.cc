@@ -3,11 +3,11 @@
 // The ingress port's role is the same for the whole burst, so it is looked up
 // once and the loop is instantiated per role (no per-frame role switch). On
 // the uplink with a large address table (> kStageMinSlots) the loop is staged
-// (see run_burst). Otherwise, for each frame i the loop prefetches the data of frame i+kPrefetchData and the
-// address-table line frame i+1 will look up (its IPv4 destination; the frame's
-// first line was prefetched kPrefetchData iterations earlier), then judges
-// frame i: decide (classify_*.h, read-only), then apply (rewrite.h,
-// reply_*.h). Counters go to counters[in_port] with plain stores.
+// (see run_burst). Otherwise, for each frame i the loop prefetches the data of frame
+// i+kPrefetchData and the address-table line frame i+1 will look up (its IPv4 destination; the
+// frame's first line was prefetched kPrefetchData iterations earlier), then judges frame i: decide
+// (classify_*.h, read-only), then apply (rewrite.h, reply_*.h). Counters go to counters[in_port]
+// with plain stores.
 #include "dataplane/pipeline/pipeline.h"
 
 #include <rte_mbuf.h>
@@ -75,8 +75,9 @@ constexpr std::size_t kStage2MinBytes = 128 * 1024;
 // P1, P2, P3 (docs/rules.md "Every port, first"), the L2 parse, then the
 // role's table.
 template <PortRole R>
-[[gnu::always_inline]] inline Decision judge(const Snapshot& s, uint16_t in_port, const PortEntry* port, rte_mbuf* m,
-                      L2View& l2) noexcept {
+[[gnu::always_inline]] inline Decision judge(const Snapshot& s, uint16_t in_port,
+                                             const PortEntry* port, rte_mbuf* m,
+                                             L2View& l2) noexcept {
   const uint32_t len = rte_pktmbuf_data_len(m);
   if (m->nb_segs != 1 || len > uint32_t{s.mtu} + 18u) return drop(DropReason::too_long);  // P1
   if (len < kEthHdrLen) return drop(DropReason::malformed);                               // P2
@@ -161,8 +162,8 @@ uint64_t run_burst(const Snapshot& s, uint16_t in_port, rte_mbuf* const* pkts, u
       // The second stage only pays when the port and job arrays outgrow the
       // L1/L2 (thousands of vNIC ports: the pipeline has no port limit, the
       // daemon has 32); below that it costs a whole extra lookup per frame.
-      const bool stage2 = s.ports.size() * sizeof(PortEntry) + s.jobs.size() * sizeof(JobEntry) >
-                          kStage2MinBytes;
+      const bool stage2 =
+          s.ports.size() * sizeof(PortEntry) + s.jobs.size() * sizeof(JobEntry) > kStage2MinBytes;
       for (uint16_t j = 0; j < n && j < 2 * kStageDist; ++j) stage1(j);
       if (stage2)
         for (uint16_t j = 0; j < n && j < kStageDist; ++j)

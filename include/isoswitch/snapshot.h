@@ -28,23 +28,23 @@ struct alignas(64) PortEntry {
   PortRole role = PortRole::kNone;  // kVnic only when a vNIC is bound to the port
   uint8_t has_ipv6 = 0;
   uint16_t reserved = 0;
-  uint32_t job = kNoJob;    // vNIC ports: job index
+  uint32_t job = kNoJob;        // vNIC ports: job index
   uint32_t vnic = 0xffffffffu;  // vNIC ports: index into Snapshot::vnic_ids
-  MacAddr mac;              // vNIC MAC, the agent's MAC, or the uplink MAC
+  MacAddr mac;                  // vNIC MAC, the agent's MAC, or the uplink MAC
   uint16_t reserved2 = 0;
-  Ipv4Addr ip;              // vNIC IPv4 (host order)
-  Ipv6Addr ip6;             // vNIC IPv6 when has_ipv6
+  Ipv4Addr ip;   // vNIC IPv4 (host order)
+  Ipv6Addr ip6;  // vNIC IPv6 when has_ipv6
 };
 static_assert(sizeof(PortEntry) == 64, "one cache line per port");
 
 struct alignas(32) JobEntry {
   uint8_t isolated = 1;
   uint8_t has_vpc = 0;
-  uint16_t vlan = 0;          // VPC VLAN id when has_vpc
+  uint16_t vlan = 0;  // VPC VLAN id when has_vpc
   MacAddr vpc_gateway_mac;
   uint16_t reserved = 0;
   Ipv4Addr vpc_agent_ip;
-  uint32_t range_begin = 0;   // [begin, end) into Snapshot::vpc_ranges, sorted, disjoint
+  uint32_t range_begin = 0;  // [begin, end) into Snapshot::vpc_ranges, sorted, disjoint
   uint32_t range_end = 0;
 };
 // A power of two, so indexing jobs[] and jobs.size() are shifts, not the
@@ -57,15 +57,15 @@ struct Ip4Range {
 
 struct Snapshot {
   uint64_t generation = 0;
-  uint16_t mtu = 1500;         // largest IP packet carried; longer frames drop as too_long
+  uint16_t mtu = 1500;  // largest IP packet carried; longer frames drop as too_long
 
   // Host (see PolicyDoc::host).
   MacAddr gateway_mac;
   MacAddr uplink_mac;
   MacAddr next_hop_mac;
   MacAddr agent_mac;
-  uint32_t uplink_ip = 0;      // host order
-  uint32_t gateway_ip = 0;     // 0: none configured
+  uint32_t uplink_ip = 0;         // host order
+  uint32_t gateway_ip = 0;        // 0: none configured
   uint32_t agent_service_ip = 0;  // 0: no agent
   uint16_t uplink_port = kNoPort;
   uint16_t agent_port = kNoPort;
@@ -78,8 +78,8 @@ struct Snapshot {
   Addr6Table addr6;                        // every IPv6 address (vNIC ipv6, IPv6 peers)
 
   // Names, for stats and debugging only (never read per packet).
-  std::vector<std::string> job_ids;        // by job index
-  std::vector<std::string> vnic_ids;       // by PortEntry::vnic
+  std::vector<std::string> job_ids;   // by job index
+  std::vector<std::string> vnic_ids;  // by PortEntry::vnic
 
   Snapshot() { vlan_to_job.fill(kNoJob); }
 
