@@ -19,19 +19,22 @@
 namespace isoswitch::dp {
 
 // The VPC job whose agent address `ip` is, or null.
-inline const JobEntry* vpc_job_of_agent_ip(const Snapshot& s, uint32_t ip) noexcept {
-  const AddrInfo* a = s.addr4.find(ip);
-  if (a == nullptr || a->kind != AddrKind::kAgentVpc || a->job >= s.jobs.size()) return nullptr;
-  const JobEntry& j = s.jobs[a->job];
+[[gnu::always_inline]] inline const JobEntry* vpc_job_of_agent_ip(const SnapshotView& v,
+                                                                 uint32_t ip) noexcept {
+  const AddrInfo* a = v.addr4.find(ip);
+  if (a == nullptr || a->kind != AddrKind::kAgentVpc || a->job >= v.n_jobs) return nullptr;
+  const JobEntry& j = v.jobs[a->job];
   return j.has_vpc ? &j : nullptr;
 }
 
-inline Decision agent_arp(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
+// Out of line (rare), so it takes the snapshot (see snapshot_view.h).
+[[gnu::noinline]] inline Decision agent_arp(const Snapshot& s, uint16_t in_port,
+                                            const L2View& l2) noexcept {
   ArpView a;
   if (!parse_arp(l2, a)) return drop(DropReason::malformed);
   if (!mac_eq(a.sha(), s.agent_mac)) return drop(DropReason::spoofed_src);
   const bool from_service = s.agent_service_ip != 0 && a.spa == s.agent_service_ip;
-  const JobEntry* vpc = from_service ? nullptr : vpc_job_of_agent_ip(s, a.spa);
+  const JobEntry* vpc = from_service ? nullptr : vpc_job_of_agent_ip(SnapshotView(s), a.spa);
   if (!from_service && vpc == nullptr) return drop(DropReason::spoofed_src);
   if (a.op == kArpOpRequest) {
     if (vpc != nullptr && s.vpc_allows(*vpc, a.tpa))
@@ -45,32 +48,34 @@ inline Decision agent_arp(const Snapshot& s, uint16_t in_port, const L2View& l2)
   return drop(DropReason::arp_denied);  // A4
 }
 
-inline Decision agent_ipv4(const Snapshot& s, const L2View& l2) noexcept {
+[[gnu::always_inline]] inline Decision agent_ipv4(const SnapshotView& v,
+                                                  const L2View& l2) noexcept {
   Ipv4View ip;
   if (!parse_ipv4(l2, ip)) return drop(DropReason::malformed);
   if (mac_is_multicast(l2.data) || ipv4_is_bcast_mcast(ip.dst))
     return drop(DropReason::bcast_mcast);  // E9
-  const AddrInfo* d = s.addr4.find(ip.dst);
+  const AddrInfo* d = v.addr4.find(ip.dst);
   if (d != nullptr && d->kind == AddrKind::kContainer)
     return drop(DropReason::agent_to_container);  // A3
-  if (s.uplink_port == kNoPort) return drop(DropReason::no_route);
-  if (const JobEntry* vpc = vpc_job_of_agent_ip(s, ip.src); vpc != nullptr) {
-    if (s.vpc_allows(*vpc, ip.dst))  // A1
-      return forward_push_tag(s.uplink_port, s.uplink_mac, vpc->vpc_gateway_mac, vpc->vlan);
+  if (v.uplink_port == kNoPort) return drop(DropReason::no_route);
+  if (const JobEntry* vpc = vpc_job_of_agent_ip(v, ip.src); vpc != nullptr) {
+    if (v.s.vpc_allows(*vpc, ip.dst))  // A1
+      return forward_push_tag(v.uplink_port, v.s.uplink_mac, vpc->vpc_gateway_mac, vpc->vlan);
   }
-  if (s.agent_service_ip != 0 && ip.src == s.agent_service_ip)
-    return forward(s.uplink_port, s.uplink_mac, s.next_hop_mac);  // A2
-  return drop(DropReason::no_route);                              // A4
+  if (v.agent_service_ip != 0 && ip.src == v.agent_service_ip)
+    return forward(v.uplink_port, v.s.uplink_mac, v.s.next_hop_mac);  // A2
+  return drop(DropReason::no_route);                                  // A4
 }
 
-inline Decision classify_agent(const Snapshot& s, uint16_t in_port, const L2View& l2) noexcept {
-  if (!mac_eq(l2.data + 6, s.agent_mac)) return drop(DropReason::spoofed_src);  // A4
-  if (l2.tagged) return drop(DropReason::vlan_from_vnic);                       // A4
+[[gnu::always_inline]] inline Decision classify_agent(const SnapshotView& v, uint16_t in_port,
+                                                      const L2View& l2) noexcept {
+  if (!mac_eq(l2.data + 6, v.s.agent_mac)) return drop(DropReason::spoofed_src);  // A4
+  if (l2.tagged) return drop(DropReason::vlan_from_vnic);                         // A4
   switch (l2.ethertype) {
     case kEthTypeIpv4:
-      return agent_ipv4(s, l2);
+      return agent_ipv4(v, l2);
     case kEthTypeArp:
-      return agent_arp(s, in_port, l2);
+      return agent_arp(v.s, in_port, l2);
     case kEthTypeIpv6:
       return drop(DropReason::ipv6_disabled);  // A4
     default:

@@ -17,6 +17,7 @@
 
 #include "dataplane/pipeline/decision.h"
 #include "dataplane/pipeline/frame_parse.h"
+#include "dataplane/pipeline/snapshot_view.h"
 #include "isoswitch/snapshot.h"
 
 namespace isoswitch::dp {
@@ -36,22 +37,24 @@ inline bool is_container(const AddrInfo* a) noexcept {
   return a != nullptr && a->kind == AddrKind::kContainer;
 }
 
-inline Decision to_agent(const Snapshot& s, bool pop_tag) noexcept {
-  if (s.agent_port == kNoPort) return drop(DropReason::no_route);
-  return pop_tag ? forward_pop_tag(s.agent_port, s.gateway_mac, s.agent_mac)
-                 : forward(s.agent_port, s.gateway_mac, s.agent_mac);
+[[gnu::always_inline]] inline Decision to_agent(const SnapshotView& v, bool pop_tag) noexcept {
+  if (v.agent_port == kNoPort) return drop(DropReason::no_route);
+  return pop_tag ? forward_pop_tag(v.agent_port, v.s.gateway_mac, v.s.agent_mac)
+                 : forward(v.agent_port, v.s.gateway_mac, v.s.agent_mac);
 }
 
 // Delivery to local vNIC `d` (U1/U2): isolated jobs accept only their peers.
-[[gnu::always_inline]] inline Decision to_local_vnic(const Snapshot& s, const AddrInfo& d,
+[[gnu::always_inline]] inline Decision to_local_vnic(const SnapshotView& v, const AddrInfo& d,
                                                      const AddrInfo* src) noexcept {
-  if (d.port >= s.ports.size() || d.job >= s.jobs.size()) return drop(DropReason::no_route);
-  if (s.jobs[d.job].isolated && !(is_container(src) && src->job == d.job))
+  if (d.port >= v.n_ports || d.job >= v.n_jobs) return drop(DropReason::no_route);
+  if (v.jobs[d.job].isolated && !(is_container(src) && src->job == d.job))
     return drop(DropReason::not_peer_inbound);
-  return forward(d.port, s.gateway_mac, s.ports[d.port].mac);
+  return forward(d.port, v.s.gateway_mac, v.ports[d.port].mac);
 }
 
 // On job K's VPC VLAN: only the agent's VPC address is reachable (U3, U4).
+// Out of line, so it takes the snapshot, not the caller's view (see
+// snapshot_view.h).
 [[gnu::noinline]] inline Decision uplink_tagged(const Snapshot& s, uint16_t in_port,
                                                 const L2View& l2) noexcept {
   const uint16_t vid = l2.tci & 0x0fffu;
@@ -71,7 +74,7 @@ inline Decision to_agent(const Snapshot& s, bool pop_tag) noexcept {
     if (!parse_ipv4(l2, ip)) return drop(DropReason::malformed);
     if (ip.dst != job.vpc_agent_ip.value) return drop(DropReason::no_route);
     if (!s.vpc_allows(job, ip.src)) return drop(DropReason::not_peer_inbound);
-    return to_agent(s, true);  // U3
+    return to_agent(SnapshotView(s), true);  // U3
   }
   return drop(DropReason::unsupported);
 }
@@ -86,16 +89,17 @@ inline Decision to_agent(const Snapshot& s, bool pop_tag) noexcept {
   return drop(DropReason::arp_denied);
 }
 
-[[gnu::always_inline]] inline Decision uplink_ipv4(const Snapshot& s, const L2View& l2) noexcept {
+[[gnu::always_inline]] inline Decision uplink_ipv4(const SnapshotView& v,
+                                                   const L2View& l2) noexcept {
   Ipv4View ip;
   if (!parse_ipv4(l2, ip)) return drop(DropReason::malformed);
-  const AddrInfo* src = s.addr4.find(ip.src);
+  const AddrInfo* src = v.addr4.find(ip.src);
   if (is_local_vnic(src)) return drop(DropReason::spoofed_src);
-  const AddrInfo* dst = s.addr4.find(ip.dst);
-  if (is_local_vnic(dst)) return to_local_vnic(s, *dst, src);  // U1/U2
-  if (s.agent_service_ip != 0 && ip.dst == s.agent_service_ip) {
+  const AddrInfo* dst = v.addr4.find(ip.dst);
+  if (is_local_vnic(dst)) return to_local_vnic(v, *dst, src);  // U1/U2
+  if (v.agent_service_ip != 0 && ip.dst == v.agent_service_ip) {
     if (is_container(src)) return drop(DropReason::not_peer_inbound);
-    return to_agent(s, false);  // U3b
+    return to_agent(v, false);  // U3b
   }
   return drop(DropReason::no_route);
 }
@@ -117,27 +121,27 @@ inline Decision to_agent(const Snapshot& s, bool pop_tag) noexcept {
   if (is_local_vnic(src)) return drop(DropReason::spoofed_src);
   if (ip.dst()[0] == 0xff) return drop(DropReason::bcast_mcast);
   const AddrInfo* dst = s.addr6.find(ip.dst());
-  if (is_local_vnic(dst)) return to_local_vnic(s, *dst, src);  // U1/U2
+  if (is_local_vnic(dst)) return to_local_vnic(SnapshotView(s), *dst, src);  // U1/U2
   return drop(DropReason::no_route);
 }
 
-[[gnu::always_inline]] inline Decision classify_uplink(const Snapshot& s, uint16_t in_port,
+[[gnu::always_inline]] inline Decision classify_uplink(const SnapshotView& v, uint16_t in_port,
                                                        const L2View& l2) noexcept {
   if (l2.qinq) return drop(DropReason::unknown_vlan);
   if (mac_is_multicast(l2.data)) {
     if (l2.ethertype != kEthTypeArp && !is_neighbour_solicit(l2))
       return drop(DropReason::bcast_mcast);
-  } else if (!mac_eq(l2.data, s.uplink_mac)) {
+  } else if (!mac_eq(l2.data, v.s.uplink_mac)) {
     return drop(DropReason::not_for_us);
   }
-  if (l2.tagged) return uplink_tagged(s, in_port, l2);
+  if (l2.tagged) return uplink_tagged(v.s, in_port, l2);
   switch (l2.ethertype) {
     case kEthTypeIpv4:
-      return uplink_ipv4(s, l2);
+      return uplink_ipv4(v, l2);
     case kEthTypeArp:
-      return uplink_arp(s, in_port, l2);
+      return uplink_arp(v.s, in_port, l2);
     case kEthTypeIpv6:
-      return uplink_ipv6(s, in_port, l2);
+      return uplink_ipv6(v.s, in_port, l2);
     default:
       return drop(DropReason::unsupported);
   }

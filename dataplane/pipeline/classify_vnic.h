@@ -14,6 +14,7 @@
 
 #include "dataplane/pipeline/decision.h"
 #include "dataplane/pipeline/frame_parse.h"
+#include "dataplane/pipeline/snapshot_view.h"
 #include "isoswitch/snapshot.h"
 
 namespace isoswitch::dp {
@@ -25,13 +26,13 @@ inline bool ipv4_is_bcast_mcast(uint32_t dst) noexcept {
 // E8: may a frame of non-isolated job `job` to `dst` leave by the default
 // route? Shared by the IPv4 rule and proxy ARP (E3c), so the two can never
 // disagree about what "E8 would forward" means.
-inline bool default_route_allows(const Snapshot& s, uint32_t job, uint32_t dst) noexcept {
+[[gnu::always_inline]] inline bool default_route_allows(const SnapshotView& v, uint32_t job, uint32_t dst) noexcept {
   const uint32_t top = dst >> 24;
   if (top == 0 || top == 127 || top >= 240 || (dst >> 16) == 0xA9FEu) return false;
-  if (dst == s.uplink_ip || (s.gateway_ip != 0 && dst == s.gateway_ip) ||
-      (s.agent_service_ip != 0 && dst == s.agent_service_ip))
+  if (dst == v.uplink_ip || (v.gateway_ip != 0 && dst == v.gateway_ip) ||
+      (v.agent_service_ip != 0 && dst == v.agent_service_ip))
     return false;
-  if (const AddrInfo* a = s.addr4.find(dst)) {
+  if (const AddrInfo* a = v.addr4.find(dst)) {
     if (a->kind != AddrKind::kContainer) return false;  // host, agent service, VPC agent
     if (a->job != job) return false;                    // another job's container
   }
@@ -40,29 +41,30 @@ inline bool default_route_allows(const Snapshot& s, uint32_t job, uint32_t dst) 
 
 // A job-J container address found in the table: deliver it (E5 local, E6
 // remote via the underlay next hop).
-[[gnu::always_inline]] inline Decision to_peer(const Snapshot& s, const AddrInfo& a) noexcept {
+[[gnu::always_inline]] inline Decision to_peer(const SnapshotView& v, const AddrInfo& a) noexcept {
   if (a.port != kNoPort) {
-    if (a.port >= s.ports.size()) return drop(DropReason::no_route);
-    return forward(a.port, s.gateway_mac, s.ports[a.port].mac);
+    if (a.port >= v.n_ports) return drop(DropReason::no_route);
+    return forward(a.port, v.s.gateway_mac, v.ports[a.port].mac);
   }
-  if (s.uplink_port == kNoPort) return drop(DropReason::no_route);
-  return forward(s.uplink_port, s.uplink_mac, s.next_hop_mac);
+  if (v.uplink_port == kNoPort) return drop(DropReason::no_route);
+  return forward(v.uplink_port, v.s.uplink_mac, v.s.next_hop_mac);
 }
 
-[[gnu::always_inline]] inline Decision vnic_ipv4(const Snapshot& s, const PortEntry& v,
+// `self`: the ingress vNIC's entry.
+[[gnu::always_inline]] inline Decision vnic_ipv4(const SnapshotView& v, const PortEntry& self,
                                                  const L2View& l2) noexcept {
   Ipv4View ip;
   if (!parse_ipv4(l2, ip)) return drop(DropReason::malformed);
-  if (ip.src != v.ip.value) return drop(DropReason::spoofed_src);  // E1
+  if (ip.src != self.ip.value) return drop(DropReason::spoofed_src);  // E1
   if (mac_is_multicast(l2.data) || ipv4_is_bcast_mcast(ip.dst))
     return drop(DropReason::bcast_mcast);  // E9
-  const AddrInfo* a = s.addr4.find(ip.dst);
-  if (a != nullptr && a->kind == AddrKind::kContainer && a->job == v.job)
-    return to_peer(s, *a);                                                                  // E5/E6
-  if (v.job >= s.jobs.size() || s.jobs[v.job].isolated) return drop(DropReason::not_peer);  // E7
-  if (!default_route_allows(s, v.job, ip.dst)) return drop(DropReason::forbidden_dst);      // E8
-  if (s.uplink_port == kNoPort) return drop(DropReason::no_route);
-  return forward(s.uplink_port, s.uplink_mac, s.next_hop_mac);  // E8
+  const AddrInfo* a = v.addr4.find(ip.dst);
+  if (a != nullptr && a->kind == AddrKind::kContainer && a->job == self.job)
+    return to_peer(v, *a);  // E5/E6
+  if (self.job >= v.n_jobs || v.jobs[self.job].isolated) return drop(DropReason::not_peer);  // E7
+  if (!default_route_allows(v, self.job, ip.dst)) return drop(DropReason::forbidden_dst);    // E8
+  if (v.uplink_port == kNoPort) return drop(DropReason::no_route);
+  return forward(v.uplink_port, v.s.uplink_mac, v.s.next_hop_mac);  // E8
 }
 
 [[gnu::noinline]] inline Decision vnic_arp(const Snapshot& s, uint16_t in_port, const PortEntry& v,
@@ -81,7 +83,7 @@ inline bool default_route_allows(const Snapshot& s, uint32_t job, uint32_t dst) 
   // E3c: "E8 would forward the target". A multicast target never reaches E8
   // (E9 drops it first), so it is not answered either.
   if (v.job < s.jobs.size() && !s.jobs[v.job].isolated && !ipv4_is_bcast_mcast(a.tpa) &&
-      default_route_allows(s, v.job, a.tpa))
+      default_route_allows(SnapshotView(s), v.job, a.tpa))
     return arp_reply(in_port, s.gateway_mac, false, 0);  // E3c
   return drop(DropReason::arp_denied);                   // E4
 }
@@ -109,22 +111,24 @@ inline bool default_route_allows(const Snapshot& s, uint32_t job, uint32_t dst) 
   if (!ipv6_eq(ip.src(), v.ip6)) return drop(DropReason::spoofed_src);  // E1
   if (mac_is_multicast(l2.data) || ip.dst()[0] == 0xff) return drop(DropReason::bcast_mcast);
   const AddrInfo* a = s.addr6.find(ip.dst());
-  if (a != nullptr && a->kind == AddrKind::kContainer && a->job == v.job) return to_peer(s, *a);
+  if (a != nullptr && a->kind == AddrKind::kContainer && a->job == v.job)
+    return to_peer(SnapshotView(s), *a);
   return drop(DropReason::not_peer);  // E10
 }
 
-[[gnu::always_inline]] inline Decision classify_vnic(const Snapshot& s, uint16_t in_port,
-                                                     const PortEntry& v,
+// `self`: the ingress vNIC's entry.
+[[gnu::always_inline]] inline Decision classify_vnic(const SnapshotView& v, uint16_t in_port,
+                                                     const PortEntry& self,
                                                      const L2View& l2) noexcept {
-  if (!mac_eq(l2.data + 6, v.mac)) return drop(DropReason::spoofed_src);  // E1
-  if (l2.tagged) return drop(DropReason::vlan_from_vnic);                 // E2
+  if (!mac_eq(l2.data + 6, self.mac)) return drop(DropReason::spoofed_src);  // E1
+  if (l2.tagged) return drop(DropReason::vlan_from_vnic);                    // E2
   switch (l2.ethertype) {
     case kEthTypeIpv4:
-      return vnic_ipv4(s, v, l2);
+      return vnic_ipv4(v, self, l2);
     case kEthTypeArp:
-      return vnic_arp(s, in_port, v, l2);
+      return vnic_arp(v.s, in_port, self, l2);
     case kEthTypeIpv6:
-      return vnic_ipv6(s, in_port, v, l2);
+      return vnic_ipv6(v.s, in_port, self, l2);
     default:
       return drop(DropReason::unsupported);  // E11
   }

@@ -21,6 +21,7 @@
 #include "dataplane/pipeline/reply_arp.h"
 #include "dataplane/pipeline/reply_nd.h"
 #include "dataplane/pipeline/rewrite.h"
+#include "dataplane/pipeline/snapshot_view.h"
 
 namespace isoswitch::dp {
 namespace {
@@ -44,23 +45,23 @@ inline bool peek_ipv4(const rte_mbuf* m, uint32_t& src, uint32_t& dst) noexcept 
 // the IPv4 destination of an untagged IPv4 frame (the source too on the
 // uplink, which checks it for U1/U5). A guess only: any frame is safe here.
 template <PortRole R>
-inline void prefetch_lookup(const Snapshot& s, const rte_mbuf* m) noexcept {
+inline void prefetch_lookup(const SnapshotView& v, const rte_mbuf* m) noexcept {
   uint32_t src = 0, dst = 0;
   if (!peek_ipv4(m, src, dst)) return;
-  s.addr4.prefetch(dst);
-  if constexpr (R == PortRole::kUplink) s.addr4.prefetch(src);
+  v.addr4.prefetch(dst);
+  if constexpr (R == PortRole::kUplink) v.addr4.prefetch(src);
 }
 
 // Second stage, once the slot is (being) fetched: warms the PortEntry the
 // classifier reads for a local destination (its MAC for the rewrite) and, on
 // the uplink, the destination's JobEntry (the isolation check).
 template <PortRole R>
-inline void prefetch_dest(const Snapshot& s, uint32_t dst) noexcept {
-  const AddrInfo* a = s.addr4.find(dst);
+inline void prefetch_dest(const SnapshotView& v, uint32_t dst) noexcept {
+  const AddrInfo* a = v.addr4.find(dst);
   if (a == nullptr || a->kind != AddrKind::kContainer) return;
-  if (a->port < s.ports.size()) rte_prefetch0(&s.ports[a->port]);
+  if (a->port < v.n_ports) rte_prefetch0(&v.ports[a->port]);
   if constexpr (R == PortRole::kUplink)
-    if (a->job < s.jobs.size()) rte_prefetch0(&s.jobs[a->job]);
+    if (a->job < v.n_jobs) rte_prefetch0(&v.jobs[a->job]);
 }
 
 // Up to this many IPv4 slots (512 KB, the L2 of the machine measured) the
@@ -72,15 +73,25 @@ constexpr std::size_t kWarmMinSlots = 2048;
 constexpr uint16_t kStageDist = 8;
 constexpr std::size_t kStage2MinBytes = 128 * 1024;
 
+// The role's table (docs/rules.md "vNIC ingress", "Uplink ingress", "Agent
+// port ingress") for a parsed frame.
+template <PortRole R>
+[[gnu::always_inline]] inline Decision classify(const SnapshotView& v, uint16_t in_port,
+                                                const PortEntry* port, const L2View& l2) noexcept {
+  if constexpr (R == PortRole::kVnic) return classify_vnic(v, in_port, *port, l2);
+  if constexpr (R == PortRole::kUplink) return classify_uplink(v, in_port, l2);
+  if constexpr (R == PortRole::kAgent) return classify_agent(v, in_port, l2);
+}
+
 // P1, P2, P3 (docs/rules.md "Every port, first"), the L2 parse, then the
 // role's table.
 template <PortRole R>
-[[gnu::always_inline]] inline Decision judge(const Snapshot& s, uint16_t in_port,
+[[gnu::always_inline]] inline Decision judge(const SnapshotView& v, uint16_t in_port,
                                              const PortEntry* port, rte_mbuf* m,
                                              L2View& l2) noexcept {
   const uint32_t len = rte_pktmbuf_data_len(m);
-  if (m->nb_segs != 1 || len > uint32_t{s.mtu} + 18u) return drop(DropReason::too_long);  // P1
-  if (len < kEthHdrLen) return drop(DropReason::malformed);                               // P2
+  if (m->nb_segs != 1 || len > v.max_frame_len) return drop(DropReason::too_long);  // P1
+  if (len < kEthHdrLen) return drop(DropReason::malformed);                          // P2
   if constexpr (R == PortRole::kNone) {
     return drop(DropReason::no_vnic);  // P3
   } else {
@@ -89,11 +100,10 @@ template <PortRole R>
       return drop(DropReason::malformed);
     // Two tags stripped into metadata: QinQ, whatever follows inline.
     if ((m->ol_flags & RTE_MBUF_F_RX_QINQ_STRIPPED) != 0) l2.tagged = l2.qinq = true;
-    if constexpr (R == PortRole::kVnic) return classify_vnic(s, in_port, *port, l2);
-    if constexpr (R == PortRole::kUplink) return classify_uplink(s, in_port, l2);
-    if constexpr (R == PortRole::kAgent) return classify_agent(s, in_port, l2);
+    return classify<R>(v, in_port, port, l2);
   }
 }
+
 
 // Writes the decision into the mbuf and the action arrays. A frame that cannot
 // be grown for its tag or answer (no headroom nor tailroom) is dropped as
@@ -132,13 +142,59 @@ __attribute__((always_inline)) inline void apply(rte_mbuf* m, const Decision& d,
   out.reason[i] = DropReason::no_route;  // unused for non-drops; a fixed value for replay logs
 }
 
+// The common frame: untagged IPv4 in one segment, P1 and P2 passed, no VLAN
+// offload flags. Its L2 view is known without parsing, and built from
+// constants the role's classifier folds: the tagged, ARP and IPv6 branches
+// vanish, nothing is passed out of line, so the view, the Decision and the
+// SnapshotView all stay in registers. Every other frame takes judge_apply()
+// below, out of line, which runs the very same classifier after the general
+// parse: one set of rules, two entry points.
+inline bool is_plain_ipv4(const SnapshotView& v, const rte_mbuf* m, uint32_t len) noexcept {
+  constexpr uint64_t kTagFlags = RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_RX_QINQ_STRIPPED;
+  return m->nb_segs == 1 && len >= kEthHdrLen && len <= v.max_frame_len &&
+         (m->ol_flags & kTagFlags) == 0 &&
+         load_be16(rte_pktmbuf_mtod(m, const uint8_t*) + 12) == kEthTypeIpv4;
+}
+
+// Judges and applies frame i, whichever path it takes.
+template <PortRole R>
+[[gnu::noinline]] void judge_apply(const Snapshot& s, uint16_t in_port, rte_mbuf* m, uint16_t i,
+                                   BurstActions& out, PortCounters* c) noexcept {
+  const SnapshotView v(s);
+  const PortEntry* port = R == PortRole::kNone ? nullptr : &v.ports[in_port];
+  L2View l2;
+  const Decision d = judge<R>(v, in_port, port, m, l2);
+  apply(m, d, l2, i, out, c);
+}
+
+template <PortRole R>
+[[gnu::always_inline]] inline void judge_apply_frame(const SnapshotView& v, uint16_t in_port,
+                                                     const PortEntry* port, rte_mbuf* m,
+                                                     uint16_t i, BurstActions& out,
+                                                     PortCounters* c) noexcept {
+  if constexpr (R != PortRole::kNone) {
+    const uint32_t len = rte_pktmbuf_data_len(m);
+    if (is_plain_ipv4(v, m, len)) [[likely]] {
+      L2View l2;
+      l2.data = rte_pktmbuf_mtod(m, uint8_t*);
+      l2.len = len;
+      l2.ethertype = kEthTypeIpv4;
+      const Decision d = classify<R>(v, in_port, port, l2);
+      apply(m, d, l2, i, out, c);
+      return;
+    }
+  }
+  judge_apply<R>(v.s, in_port, m, i, out, c);
+}
+
 // Returns the bytes of the burst (rx_bytes), summed while each frame's mbuf
 // header is in hand anyway.
 template <PortRole R>
 uint64_t run_burst(const Snapshot& s, uint16_t in_port, rte_mbuf* const* pkts, uint16_t n,
                    BurstActions& out, PortCounters* c) noexcept {
   uint64_t bytes = 0;
-  const PortEntry* port = R == PortRole::kNone ? nullptr : &s.ports[in_port];
+  const SnapshotView v(s);  // in locals for the burst: see snapshot_view.h
+  const PortEntry* port = R == PortRole::kNone ? nullptr : &v.ports[in_port];
   if constexpr (R == PortRole::kUplink) {
     if (s.addr4.capacity() > kStageMinSlots) {
       // Large policy on the uplink (source, destination and the
@@ -154,8 +210,8 @@ uint64_t run_burst(const Snapshot& s, uint16_t in_port, rte_mbuf* const* pkts, u
         dst[j] = 0;
         ipv4[j] = peek_ipv4(pkts[j], src, dst[j]);
         if (!ipv4[j]) return;
-        s.addr4.prefetch(dst[j]);
-        s.addr4.prefetch(src);
+        v.addr4.prefetch(dst[j]);
+        v.addr4.prefetch(src);
       };
       // Slots 2*kStageDist frames ahead, PortEntry/JobEntry kStageDist ahead,
       // so the misses in flight stay within what the core can track.
@@ -163,19 +219,18 @@ uint64_t run_burst(const Snapshot& s, uint16_t in_port, rte_mbuf* const* pkts, u
       // L1/L2 (thousands of vNIC ports: the pipeline has no port limit, the
       // daemon has 32); below that it costs a whole extra lookup per frame.
       const bool stage2 =
-          s.ports.size() * sizeof(PortEntry) + s.jobs.size() * sizeof(JobEntry) > kStage2MinBytes;
+          std::size_t{v.n_ports} * sizeof(PortEntry) + std::size_t{v.n_jobs} * sizeof(JobEntry) >
+          kStage2MinBytes;
       for (uint16_t j = 0; j < n && j < 2 * kStageDist; ++j) stage1(j);
       if (stage2)
         for (uint16_t j = 0; j < n && j < kStageDist; ++j)
-          if (ipv4[j]) prefetch_dest<R>(s, dst[j]);
+          if (ipv4[j]) prefetch_dest<R>(v, dst[j]);
       for (uint16_t i = 0; i < n; ++i) {
         if (i + 2 * kStageDist < n) stage1(i + 2 * kStageDist);
         if (stage2 && i + kStageDist < n && ipv4[i + kStageDist])
-          prefetch_dest<R>(s, dst[i + kStageDist]);
+          prefetch_dest<R>(v, dst[i + kStageDist]);
         bytes += rte_pktmbuf_pkt_len(pkts[i]);
-        L2View l2;
-        const Decision d = judge<R>(s, in_port, port, pkts[i], l2);
-        apply(pkts[i], d, l2, i, out, c);
+        judge_apply_frame<R>(v, in_port, port, pkts[i], i, out, c);
       }
       return bytes;
     }
@@ -188,14 +243,12 @@ uint64_t run_burst(const Snapshot& s, uint16_t in_port, rte_mbuf* const* pkts, u
   const bool warm = s.addr4.capacity() > kWarmMinSlots;
   for (uint16_t i = 0; i < n && i < kPrefetchData; ++i)
     rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
-  if (n > 0 && warm) prefetch_lookup<R>(s, pkts[0]);
+  if (n > 0 && warm) prefetch_lookup<R>(v, pkts[0]);
   for (uint16_t i = 0; i < n; ++i) {
     if (i + kPrefetchData < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchData], void*));
-    if (i + 1 < n && warm) prefetch_lookup<R>(s, pkts[i + 1]);
+    if (i + 1 < n && warm) prefetch_lookup<R>(v, pkts[i + 1]);
     bytes += rte_pktmbuf_pkt_len(pkts[i]);
-    L2View l2;
-    const Decision d = judge<R>(s, in_port, port, pkts[i], l2);
-    apply(pkts[i], d, l2, i, out, c);
+    judge_apply_frame<R>(v, in_port, port, pkts[i], i, out, c);
   }
   return bytes;
 }

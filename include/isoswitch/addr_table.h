@@ -78,6 +78,18 @@ class LinearProbeTable {
 
   std::size_t capacity() const noexcept { return slots_.size(); }
 
+  // Hot path. nullptr when the key is not in the table. Static over (slots,
+  // mask) so a reader holding those two in registers (Addr4Reader) runs the
+  // very same probe.
+  static const AddrInfo* probe(const Slot* s, uint32_t mask, const Key& key) noexcept {
+    uint32_t i = Traits::hash(key) & mask;
+    for (;;) {
+      if (s[i].info.kind == AddrKind::kEmpty) return nullptr;
+      if (s[i].ip == key) return &s[i].info;
+      i = (i + 1) & mask;
+    }
+  }
+
   // ---- Control side: editing a copy before it is published (never after) ----
   // Number of occupied slots (O(capacity): for tests and sizing checks).
   std::size_t count() const noexcept {
@@ -141,15 +153,8 @@ class LinearProbeTable {
   }
 
  protected:
-  // Hot path. nullptr when the key is not in the table.
   const AddrInfo* find_key(const Key& key) const noexcept {
-    const Slot* s = slots_.data();
-    uint32_t i = Traits::hash(key) & mask_;
-    for (;;) {
-      if (s[i].info.kind == AddrKind::kEmpty) return nullptr;
-      if (s[i].ip == key) return &s[i].info;
-      i = (i + 1) & mask_;
-    }
+    return probe(slots_.data(), mask_, key);
   }
 
   std::vector<Slot, HugePageAllocator<Slot>> slots_{Traits::kMinCapacity};  // 2 MB pages when large
@@ -172,16 +177,41 @@ struct Addr6Traits {
   }
 };
 
+class Addr4Table;
+
+// The hot-path face of an Addr4Table: its slot array and mask, two words a
+// burst loop copies into locals once (dp::SnapshotView) so that no store into
+// a frame can make the compiler reload them. Valid while the table is.
+class Addr4Reader {
+ public:
+  // Returns nullptr when the address is not in the policy.
+  const AddrInfo* find(uint32_t ip_host_order) const noexcept;
+  // Warms the line a later find() will read first.
+  void prefetch(uint32_t ip_host_order) const noexcept {
+    __builtin_prefetch(&slots_[Addr4Traits::hash(ip_host_order) & mask_]);
+  }
+
+ private:
+  friend class Addr4Table;
+  Addr4Reader(const Addr4Slot* slots, uint32_t mask) noexcept : slots_(slots), mask_(mask) {}
+  const Addr4Slot* slots_;
+  uint32_t mask_;
+};
+
 class Addr4Table : public LinearProbeTable<Addr4Slot, Addr4Traits> {
  public:
   // Hot path. Returns nullptr when the address is not in the policy.
   const AddrInfo* find(uint32_t ip_host_order) const noexcept { return find_key(ip_host_order); }
 
   // Hot path: warm the line a later find() will read (burst pre-pass).
-  void prefetch(uint32_t ip_host_order) const noexcept {
-    __builtin_prefetch(&slots_[Addr4Traits::hash(ip_host_order) & mask_]);
-  }
+  void prefetch(uint32_t ip_host_order) const noexcept { reader().prefetch(ip_host_order); }
+
+  Addr4Reader reader() const noexcept { return Addr4Reader(slots_.data(), mask_); }
 };
+
+inline const AddrInfo* Addr4Reader::find(uint32_t ip_host_order) const noexcept {
+  return Addr4Table::probe(slots_, mask_, ip_host_order);
+}
 
 class Addr6Table : public LinearProbeTable<Addr6Slot, Addr6Traits> {
  public:
