@@ -141,7 +141,7 @@ void BM_Rewrite(benchmark::State& state) {
   if (!set) return state.SkipWithError(set.error().message.c_str());
   const Snapshot& s = *p.snap;
   // The same rewrite every time on one loaded burst: idempotent.
-  const dp::Decision d = dp::forward(1, s.gateway_mac, s.ports[1].mac);
+  const dp::Decision d = dp::forward(1, s.ports[1].deliver);
   const Burst& b = set->load(0);
   for (auto _ : state) {
     for (uint16_t i = 0; i < b.n; ++i) dp::apply_forward(b.pkts[i], d, false);

@@ -79,6 +79,7 @@ Result<std::unique_ptr<Snapshot>> compile_validated(const PolicyDoc& doc, const 
     s.next_hop_mac = host.uplink.next_hop_mac;
     s.uplink_ip = host.uplink.ip.value;
     s.gateway_ip = host.gateway_ip ? host.gateway_ip->value : 0;
+    s.to_uplink = EthRewrite{host.uplink.next_hop_mac, host.uplink.mac};
     PortEntry& upe = s.ports[*up];
     upe.role = PortRole::kUplink;
     upe.mac = host.uplink.mac;
@@ -88,6 +89,7 @@ Result<std::unique_ptr<Snapshot>> compile_validated(const PolicyDoc& doc, const 
       if (!ag) return std::unexpected(ag.error());
       s.agent_port = *ag;
       s.agent_mac = host.agent->mac;
+      s.to_agent = EthRewrite{host.agent->mac, host.gateway_mac};
       s.agent_service_ip = host.agent->service_ip.value;
       PortEntry& age = s.ports[*ag];
       age.role = PortRole::kAgent;
@@ -113,6 +115,7 @@ Result<std::unique_ptr<Snapshot>> compile_validated(const PolicyDoc& doc, const 
       e.job = job_index.at(v.job);  // validate() guarantees the job exists
       e.vnic = static_cast<uint32_t>(i);
       e.mac = v.mac;
+      e.deliver = EthRewrite{v.mac, host.gateway_mac};
       e.ip = v.ip;
       if (v.ipv6) {
         e.has_ipv6 = 1;
@@ -136,7 +139,7 @@ Result<std::unique_ptr<Snapshot>> compile_validated(const PolicyDoc& doc, const 
       if (job.vpc) {
         je.has_vpc = 1;
         je.vlan = job.vpc->vlan;
-        je.vpc_gateway_mac = job.vpc->gateway_mac;
+        je.vpc_egress = EthRewrite{job.vpc->gateway_mac, host.uplink.mac};
         je.vpc_agent_ip = job.vpc->agent_ip;
         for (const Ip4Range& r : merge_vpc_ranges(job.vpc->prefixes)) s.vpc_ranges.push_back(r);
         je.range_end = static_cast<uint32_t>(s.vpc_ranges.size());

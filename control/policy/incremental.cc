@@ -405,7 +405,7 @@ void CompiledPolicy::patch_upsert_job(Snapshot& s, const Plan& p) {
   if (job.vpc) {
     je.has_vpc = 1;
     je.vlan = job.vpc->vlan;
-    je.vpc_gateway_mac = job.vpc->gateway_mac;
+    je.vpc_egress = EthRewrite{job.vpc->gateway_mac, s.uplink_mac};  // host MACs: never edited here
     je.vpc_agent_ip = job.vpc->agent_ip;
     s.vlan_to_job[job.vpc->vlan] = i;
     Addr4Slot slot;
@@ -453,6 +453,7 @@ void CompiledPolicy::patch_upsert_vnic(Snapshot& s, const Plan& p) {
   e.job = p.job;
   e.vnic = k;
   e.mac = v.mac;
+  e.deliver = EthRewrite{v.mac, s.gateway_mac};  // host MACs: never edited here
   e.ip = v.ip;
   if (v.ipv6) {
     e.has_ipv6 = 1;

@@ -60,10 +60,10 @@ namespace isoswitch::dp {
   if (v.uplink_port == kNoPort) return drop(DropReason::no_route);
   if (const JobEntry* vpc = vpc_job_of_agent_ip(v, ip.src); vpc != nullptr) {
     if (v.s.vpc_allows(*vpc, ip.dst))  // A1
-      return forward_push_tag(v.uplink_port, v.s.uplink_mac, vpc->vpc_gateway_mac, vpc->vlan);
+      return forward_push_tag(v.uplink_port, vpc->vpc_egress, vpc->vlan);
   }
   if (v.agent_service_ip != 0 && ip.src == v.agent_service_ip)
-    return forward(v.uplink_port, v.s.uplink_mac, v.s.next_hop_mac);  // A2
+    return forward(v.uplink_port, v.s.to_uplink);  // A2
   return drop(DropReason::no_route);                                  // A4
 }
 

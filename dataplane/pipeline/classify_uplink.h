@@ -39,8 +39,8 @@ inline bool is_container(const AddrInfo* a) noexcept {
 
 [[gnu::always_inline]] inline Decision to_agent(const SnapshotView& v, bool pop_tag) noexcept {
   if (v.agent_port == kNoPort) return drop(DropReason::no_route);
-  return pop_tag ? forward_pop_tag(v.agent_port, v.s.gateway_mac, v.s.agent_mac)
-                 : forward(v.agent_port, v.s.gateway_mac, v.s.agent_mac);
+  return pop_tag ? forward_pop_tag(v.agent_port, v.s.to_agent)
+                 : forward(v.agent_port, v.s.to_agent);
 }
 
 // Delivery to local vNIC `d` (U1/U2): isolated jobs accept only their peers.
@@ -49,7 +49,7 @@ inline bool is_container(const AddrInfo* a) noexcept {
   if (d.port >= v.n_ports || d.job >= v.n_jobs) return drop(DropReason::no_route);
   if (v.jobs[d.job].isolated && !(is_container(src) && src->job == d.job))
     return drop(DropReason::not_peer_inbound);
-  return forward(d.port, v.s.gateway_mac, v.ports[d.port].mac);
+  return forward(d.port, v.ports[d.port].deliver);
 }
 
 // On job K's VPC VLAN: only the agent's VPC address is reachable (U3, U4).

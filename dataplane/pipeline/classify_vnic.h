@@ -44,10 +44,10 @@ inline bool ipv4_is_bcast_mcast(uint32_t dst) noexcept {
 [[gnu::always_inline]] inline Decision to_peer(const SnapshotView& v, const AddrInfo& a) noexcept {
   if (a.port != kNoPort) {
     if (a.port >= v.n_ports) return drop(DropReason::no_route);
-    return forward(a.port, v.s.gateway_mac, v.ports[a.port].mac);
+    return forward(a.port, v.ports[a.port].deliver);
   }
   if (v.uplink_port == kNoPort) return drop(DropReason::no_route);
-  return forward(v.uplink_port, v.s.uplink_mac, v.s.next_hop_mac);
+  return forward(v.uplink_port, v.s.to_uplink);
 }
 
 // `self`: the ingress vNIC's entry.
@@ -64,7 +64,7 @@ inline bool ipv4_is_bcast_mcast(uint32_t dst) noexcept {
   if (self.job >= v.n_jobs || v.jobs[self.job].isolated) return drop(DropReason::not_peer);  // E7
   if (!default_route_allows(v, self.job, ip.dst)) return drop(DropReason::forbidden_dst);    // E8
   if (v.uplink_port == kNoPort) return drop(DropReason::no_route);
-  return forward(v.uplink_port, v.s.uplink_mac, v.s.next_hop_mac);  // E8
+  return forward(v.uplink_port, v.s.to_uplink);  // E8
 }
 
 [[gnu::noinline]] inline Decision vnic_arp(const Snapshot& s, uint16_t in_port, const PortEntry& v,

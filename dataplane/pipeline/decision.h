@@ -14,6 +14,7 @@
 
 #include "isoswitch/addr.h"
 #include "isoswitch/drop_reason.h"
+#include "isoswitch/snapshot.h"
 #include "isoswitch/verdict.h"
 
 namespace isoswitch::dp {
@@ -27,38 +28,41 @@ enum class Action : uint8_t {
   kNaReply,         // neighbour advertisement in place
 };
 
+// 16 bytes, so a Decision is returned in two registers, never through memory.
 struct Decision {
   Action action = Action::kDrop;
   DropReason reason = DropReason::no_route;
+  bool tagged = false;  // reply: answer with an 802.1Q tag `tci`
+  uint8_t reserved = 0;
   uint16_t out_port = kNoPort;
   uint16_t tci = 0;
-  bool tagged = false;
-  const MacAddr* src = nullptr;  // forward: new source MAC; reply: the answering MAC
-  const MacAddr* dst = nullptr;  // forward: new destination MAC
+  union {
+    const EthRewrite* rewrite = nullptr;  // forward: the frame's new MACs
+    const MacAddr* answer;                // reply: the answering MAC
+  };
 };
+static_assert(sizeof(Decision) == 16, "returned in registers");
 
 inline Decision drop(DropReason r) noexcept {
   Decision d;
   d.reason = r;
   return d;
 }
-inline Decision forward(uint16_t port, const MacAddr& src, const MacAddr& dst) noexcept {
+inline Decision forward(uint16_t port, const EthRewrite& macs) noexcept {
   Decision d;
   d.action = Action::kForward;
   d.out_port = port;
-  d.src = &src;
-  d.dst = &dst;
+  d.rewrite = &macs;
   return d;
 }
-inline Decision forward_push_tag(uint16_t port, const MacAddr& src, const MacAddr& dst,
-                                 uint16_t tci) noexcept {
-  Decision d = forward(port, src, dst);
+inline Decision forward_push_tag(uint16_t port, const EthRewrite& macs, uint16_t tci) noexcept {
+  Decision d = forward(port, macs);
   d.action = Action::kForwardPushTag;
   d.tci = tci;
   return d;
 }
-inline Decision forward_pop_tag(uint16_t port, const MacAddr& src, const MacAddr& dst) noexcept {
-  Decision d = forward(port, src, dst);
+inline Decision forward_pop_tag(uint16_t port, const EthRewrite& macs) noexcept {
+  Decision d = forward(port, macs);
   d.action = Action::kForwardPopTag;
   return d;
 }
@@ -67,7 +71,7 @@ inline Decision arp_reply(uint16_t in_port, const MacAddr& answer, bool tagged,
   Decision d;
   d.action = Action::kArpReply;
   d.out_port = in_port;
-  d.src = &answer;
+  d.answer = &answer;
   d.tagged = tagged;
   d.tci = tci;
   return d;
@@ -76,7 +80,7 @@ inline Decision na_reply(uint16_t in_port, const MacAddr& answer) noexcept {
   Decision d;
   d.action = Action::kNaReply;
   d.out_port = in_port;
-  d.src = &answer;
+  d.answer = &answer;
   return d;
 }
 

@@ -128,10 +128,10 @@ __attribute__((always_inline)) inline void apply(rte_mbuf* m, const Decision& d,
       ok = apply_forward(m, d, l2.tag_inline);
       break;
     case Action::kArpReply:
-      ok = build_arp_reply(m, l2.l3, *d.src, d.tagged, d.tci);
+      ok = build_arp_reply(m, l2.l3, *d.answer, d.tagged, d.tci);
       break;
     case Action::kNaReply:
-      ok = build_na_reply(m, *d.src);
+      ok = build_na_reply(m, *d.answer);
       break;
   }
   if (d.action == Action::kDrop) return record_drop(d.reason, i, out, c);

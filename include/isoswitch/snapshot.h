@@ -23,6 +23,16 @@
 
 namespace isoswitch {
 
+// The first 12 bytes of a forwarded frame's Ethernet header: destination,
+// then source MAC. Every place a frame can be forwarded to holds its own,
+// filled in by the control plane, so the data plane rewrites a frame with one
+// 12-byte copy from one pointer (and a decision carries one pointer, not two).
+struct EthRewrite {
+  MacAddr dst;
+  MacAddr src;
+};
+static_assert(sizeof(EthRewrite) == 12, "exactly the two MACs of an Ethernet header");
+
 // Per port index: what the policy says about the port the frame came in on.
 struct alignas(64) PortEntry {
   PortRole role = PortRole::kNone;  // kVnic only when a vNIC is bound to the port
@@ -32,17 +42,17 @@ struct alignas(64) PortEntry {
   uint32_t vnic = 0xffffffffu;  // vNIC ports: index into Snapshot::vnic_ids
   MacAddr mac;                  // vNIC MAC, the agent's MAC, or the uplink MAC
   uint16_t reserved2 = 0;
-  Ipv4Addr ip;   // vNIC IPv4 (host order)
-  Ipv6Addr ip6;  // vNIC IPv6 when has_ipv6
+  Ipv4Addr ip;          // vNIC IPv4 (host order)
+  Ipv6Addr ip6;         // vNIC IPv6 when has_ipv6
+  EthRewrite deliver;   // vNIC ports: {mac, gateway MAC}, the MACs of a frame delivered here
 };
 static_assert(sizeof(PortEntry) == 64, "one cache line per port");
 
 struct alignas(32) JobEntry {
   uint8_t isolated = 1;
   uint8_t has_vpc = 0;
-  uint16_t vlan = 0;  // VPC VLAN id when has_vpc
-  MacAddr vpc_gateway_mac;
-  uint16_t reserved = 0;
+  uint16_t vlan = 0;      // VPC VLAN id when has_vpc
+  EthRewrite vpc_egress;  // when has_vpc: {the VPC gateway's MAC, uplink MAC} (A1)
   Ipv4Addr vpc_agent_ip;
   uint32_t range_begin = 0;  // [begin, end) into Snapshot::vpc_ranges, sorted, disjoint
   uint32_t range_end = 0;
@@ -69,6 +79,8 @@ struct Snapshot {
   uint32_t agent_service_ip = 0;  // 0: no agent
   uint16_t uplink_port = kNoPort;
   uint16_t agent_port = kNoPort;
+  EthRewrite to_uplink;  // {next_hop_mac, uplink_mac}: out the uplink to the underlay (E6, E8, A2)
+  EthRewrite to_agent;   // {agent_mac, gateway_mac}: to the transfer agent (U3, U3b)
 
   std::vector<PortEntry> ports;            // indexed by port index; size == PortTable size
   std::vector<JobEntry> jobs;              // indexed by job index (policy order)

@@ -48,6 +48,11 @@ TEST(Compile, HostFieldsGenerationAndMtu) {
   EXPECT_EQ(s->uplink_mac, mac(sa::kUplinkMac));
   EXPECT_EQ(s->next_hop_mac, mac(sa::kNextHopMac));
   EXPECT_EQ(s->agent_mac, mac(sa::kAgentMac));
+  // The header rewrites: destination first, then source.
+  EXPECT_EQ(s->to_uplink.dst, mac(sa::kNextHopMac));
+  EXPECT_EQ(s->to_uplink.src, mac(sa::kUplinkMac));
+  EXPECT_EQ(s->to_agent.dst, mac(sa::kAgentMac));
+  EXPECT_EQ(s->to_agent.src, mac(sa::kGatewayMac));
   EXPECT_EQ(s->uplink_ip, ip4(sa::kUplinkIp));
   EXPECT_EQ(s->gateway_ip, ip4(sa::kGatewayIp));
   EXPECT_EQ(s->agent_service_ip, ip4(sa::kAgentServiceIp));
@@ -88,6 +93,8 @@ TEST(Compile, PortEntriesFollowThePortTable) {
     const PortEntry& e = s->ports[t.find(v.port)];
     EXPECT_EQ(e.role, PortRole::kVnic) << v.id;
     EXPECT_EQ(e.mac, v.mac) << v.id;
+    EXPECT_EQ(e.deliver.dst, v.mac) << v.id;
+    EXPECT_EQ(e.deliver.src, mac(sa::kGatewayMac)) << v.id;
     EXPECT_EQ(e.ip, v.ip) << v.id;
     EXPECT_EQ(e.has_ipv6, v.ipv6 ? 1 : 0) << v.id;
     if (v.ipv6) {
@@ -116,7 +123,8 @@ TEST(Compile, JobsInPolicyOrder) {
       continue;
     }
     EXPECT_EQ(s->jobs[i].vlan, d.jobs[i].vpc->vlan);
-    EXPECT_EQ(s->jobs[i].vpc_gateway_mac, d.jobs[i].vpc->gateway_mac);
+    EXPECT_EQ(s->jobs[i].vpc_egress.dst, d.jobs[i].vpc->gateway_mac);
+    EXPECT_EQ(s->jobs[i].vpc_egress.src, mac(sa::kUplinkMac));
     EXPECT_EQ(s->jobs[i].vpc_agent_ip, d.jobs[i].vpc->agent_ip);
   }
 }

@@ -65,6 +65,8 @@ void expect_same_snapshot(const Snapshot& got, const Snapshot& want, const std::
     EXPECT_EQ(a.job, b.job) << w;
     EXPECT_EQ(a.vnic, b.vnic) << w;
     EXPECT_EQ(a.mac, b.mac) << w;
+    EXPECT_EQ(a.deliver.dst, b.deliver.dst) << w;
+    EXPECT_EQ(a.deliver.src, b.deliver.src) << w;
     EXPECT_EQ(a.ip, b.ip) << w;
     EXPECT_EQ(a.ip6, b.ip6) << w;
   }
@@ -75,7 +77,8 @@ void expect_same_snapshot(const Snapshot& got, const Snapshot& want, const std::
     EXPECT_EQ(a.isolated, b.isolated) << w;
     EXPECT_EQ(a.has_vpc, b.has_vpc) << w;
     EXPECT_EQ(a.vlan, b.vlan) << w;
-    EXPECT_EQ(a.vpc_gateway_mac, b.vpc_gateway_mac) << w;
+    EXPECT_EQ(a.vpc_egress.dst, b.vpc_egress.dst) << w;
+    EXPECT_EQ(a.vpc_egress.src, b.vpc_egress.src) << w;
     EXPECT_EQ(a.vpc_agent_ip, b.vpc_agent_ip) << w;
     EXPECT_EQ(a.range_begin, b.range_begin) << w;
     EXPECT_EQ(a.range_end, b.range_end) << w;
