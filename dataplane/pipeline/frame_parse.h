@@ -107,12 +107,15 @@ struct Ipv4View {
 inline bool parse_ipv4(const L2View& l2, Ipv4View& ip) noexcept {
   if (l2.len < uint32_t{l2.l3} + kIpv4MinHdr) return false;
   const uint8_t* h = l2.data + l2.l3;
-  if ((h[0] >> 4) != 4) return false;
-  uint32_t ihl = h[0] & 0x0fu;
-  if (ihl < 5) return false;
-  uint32_t total = load_be16(h + 2);
-  if (ihl * 4 > total) return false;
+  const uint32_t total = load_be16(h + 2);
   if (total > l2.len - l2.l3) return false;
+  if (h[0] == 0x45) {  // version 4, IHL 5: nearly every header, one compare
+    if (total < kIpv4MinHdr) return false;
+  } else {
+    if ((h[0] >> 4) != 4) return false;
+    const uint32_t ihl = h[0] & 0x0fu;
+    if (ihl < 5 || ihl * 4 > total) return false;
+  }
   ip.src = load_be32(h + 12);
   ip.dst = load_be32(h + 16);
   return true;
