@@ -215,52 +215,71 @@ template <PortRole R, bool Warm>
   return bytes;
 }
 
+// Large policy on the uplink (source, destination and the destination's
+// PortEntry/JobEntry: three random lines per frame): a staged pipeline
+// (VPP/l3fwd style) so the misses of several frames overlap instead of being
+// taken one frame at a time. Slots 2*kStageDist frames ahead and, with
+// `Stage2`, PortEntry/JobEntry kStageDist ahead, so the misses in flight stay
+// within what the core can track. Only reads, all bounds-checked in
+// peek_ipv4; the judge re-parses each frame from scratch.
+template <PortRole R, bool Stage2>
+[[gnu::always_inline]] inline uint64_t run_staged(const SnapshotView& v, uint16_t in_port,
+                                                  const PortEntry* port, rte_mbuf* const* pkts,
+                                                  uint16_t n, BurstActions& out,
+                                                  PortCounters* c) noexcept {
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+  uint32_t dst[kMaxBurst];  // Stage2 only: what stage 1 read, for stage 2
+  bool ipv4[kMaxBurst];
+  auto stage1 = [&](uint16_t j) noexcept {
+    uint32_t src = 0, d = 0;
+    const bool ok = peek_ipv4(pkts[j], src, d);
+    if constexpr (Stage2) {
+      dst[j] = d;
+      ipv4[j] = ok;
+    }
+    if (!ok) return;
+    v.addr4.prefetch(d);
+    v.addr4.prefetch(src);
+  };
+  constexpr uint16_t kAhead1 = 2 * kStageDist, kAhead2 = kStageDist;
+  for (uint16_t j = 0; j < n && j < kAhead1; ++j) stage1(j);
+  if constexpr (Stage2)
+    for (uint16_t j = 0; j < n && j < kAhead2; ++j)
+      if (ipv4[j]) prefetch_dest<R>(v, dst[j]);
+  uint16_t i = 0;
+  for (; i + kAhead1 < n; ++i) {
+    stage1(i + kAhead1);
+    if constexpr (Stage2)
+      if (ipv4[i + kAhead2]) prefetch_dest<R>(v, dst[i + kAhead2]);
+    bytes += rte_pktmbuf_pkt_len(pkts[i]);
+    judge_apply_frame<R>(v, in_port, port, pkts[i], i, out, c);
+  }
+  for (; i < n; ++i) {
+    if constexpr (Stage2)
+      if (i + kAhead2 < n && ipv4[i + kAhead2]) prefetch_dest<R>(v, dst[i + kAhead2]);
+    bytes += rte_pktmbuf_pkt_len(pkts[i]);
+    judge_apply_frame<R>(v, in_port, port, pkts[i], i, out, c);
+  }
+  return bytes;
+}
+
 // Returns the bytes of the burst (rx_bytes), summed while each frame's mbuf
 // header is in hand anyway.
 template <PortRole R>
 uint64_t run_burst(const Snapshot& s, uint16_t in_port, rte_mbuf* const* pkts, uint16_t n,
                    BurstActions& out, PortCounters* c) noexcept {
-  uint64_t bytes = 0;
   const SnapshotView v(s);  // in locals for the burst: see snapshot_view.h
   const PortEntry* port = R == PortRole::kNone ? nullptr : &v.ports[in_port];
   if constexpr (R == PortRole::kUplink) {
     if (s.addr4.capacity() > kStageMinSlots) {
-      // Large policy on the uplink (source, destination and the
-      // destination's PortEntry/JobEntry: three random lines per frame): a
-      // staged pipeline (VPP/l3fwd style) so the misses of several frames
-      // overlap instead of being taken one frame at a time. Only reads, all
-      // bounds-checked in peek_ipv4; judge() re-parses each frame from scratch.
-      for (uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
-      uint32_t dst[kMaxBurst];
-      bool ipv4[kMaxBurst];
-      auto stage1 = [&](uint16_t j) noexcept {
-        uint32_t src = 0;
-        dst[j] = 0;
-        ipv4[j] = peek_ipv4(pkts[j], src, dst[j]);
-        if (!ipv4[j]) return;
-        v.addr4.prefetch(dst[j]);
-        v.addr4.prefetch(src);
-      };
-      // Slots 2*kStageDist frames ahead, PortEntry/JobEntry kStageDist ahead,
-      // so the misses in flight stay within what the core can track.
       // The second stage only pays when the port and job arrays outgrow the
       // L1/L2 (thousands of vNIC ports: the pipeline has no port limit, the
       // daemon has 32); below that it costs a whole extra lookup per frame.
-      const bool stage2 =
-          std::size_t{v.n_ports} * sizeof(PortEntry) + std::size_t{v.n_jobs} * sizeof(JobEntry) >
-          kStage2MinBytes;
-      for (uint16_t j = 0; j < n && j < 2 * kStageDist; ++j) stage1(j);
-      if (stage2)
-        for (uint16_t j = 0; j < n && j < kStageDist; ++j)
-          if (ipv4[j]) prefetch_dest<R>(v, dst[j]);
-      for (uint16_t i = 0; i < n; ++i) {
-        if (i + 2 * kStageDist < n) stage1(i + 2 * kStageDist);
-        if (stage2 && i + kStageDist < n && ipv4[i + kStageDist])
-          prefetch_dest<R>(v, dst[i + kStageDist]);
-        bytes += rte_pktmbuf_pkt_len(pkts[i]);
-        judge_apply_frame<R>(v, in_port, port, pkts[i], i, out, c);
-      }
-      return bytes;
+      if (std::size_t{v.n_ports} * sizeof(PortEntry) + std::size_t{v.n_jobs} * sizeof(JobEntry) >
+          kStage2MinBytes)
+        return run_staged<R, true>(v, in_port, port, pkts, n, out, c);
+      return run_staged<R, false>(v, in_port, port, pkts, n, out, c);
     }
   }
   // Small policy, vNIC, agent or no-role port: data kPrefetchData frames
