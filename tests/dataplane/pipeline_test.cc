@@ -177,6 +177,30 @@ TEST_F(PipelineTest, P1TooLongAndMultiSegment) {
   EXPECT_EQ(act.reason[0], DropReason::too_long);
 }
 
+// The burst loop judges untagged single-segment IPv4 inline and sends every
+// other frame through the general parse (pipeline.cc, is_plain_ipv4). A
+// frame that looks plain in its bytes but carries two tags in mbuf metadata
+// must still take the general path: QinQ on the uplink is unknown_vlan.
+TEST_F(PipelineTest, QinQInMetadataIsNotAPlainIpv4Frame) {
+  const Bytes f = from_uplink(kARemoteIp, kA0Ip);
+  ASSERT_EQ(run(kUplinkPort, f).verdict, Verdict::kForward) << "the frame alone is allowed";
+  // As a NIC reports it, and the QinQ flag alone (each flag must divert).
+  for (uint64_t flags : {RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_RX_QINQ |
+                             RTE_MBUF_F_RX_QINQ_STRIPPED,
+                         RTE_MBUF_F_RX_QINQ | RTE_MBUF_F_RX_QINQ_STRIPPED}) {
+    MbufPtr m = make_mbuf({f});
+    ASSERT_TRUE(m);
+    m->ol_flags |= flags;
+    m->vlan_tci = kVpcVlan;
+    m->vlan_tci_outer = kVpcVlan;
+    rte_mbuf* raw = m.get();
+    dp::BurstActions act{};
+    dp::process_burst(snap_.get(), kUplinkPort, &raw, 1, act, counters_.data());
+    EXPECT_EQ(act.verdict[0], Verdict::kDrop) << std::hex << flags;
+    EXPECT_EQ(act.reason[0], DropReason::unknown_vlan) << std::hex << flags;
+  }
+}
+
 TEST_F(PipelineTest, P1UsesTheSnapshotMtu) {
   auto s = ctl::compile(standard_policy(), standard_ports(), ctl::CompileOptions{1, 100});
   ASSERT_TRUE(s.has_value());
