@@ -1,6 +1,6 @@
 // One worker: polls its (port, queue) pairs, judges bursts, sends.
 //
-// Everything a worker writes lives in its own alignas(64) WorkerState (l3fwd's
+// Everything a worker writes lives in its own cache-aligned WorkerState (l3fwd's
 // lcore_conf): the RX queues it owns, a TX batch per port for its own TX queue
 // (queue id = worker id on every port, so no two workers share a queue),
 // counters indexed by port index, and scratch arrays. Workers share nothing
@@ -8,17 +8,20 @@
 //
 // The loop (worker_main): for each owned (port, queue) due for a poll:
 // rx_burst(32) → load the snapshot once (acquire) → dp::process_burst → emit:
-// each forward or reply is appended to its output port's TxBatch (sent at
-// once if it fills), drops are freed in bulk. After each pass over the
-// queues: report quiescence (QSBR), then send every TxBatch the pass filled
-// (OVS's per-iteration output batching). So one tx_burst per output port and
-// pass, not per burst and port; only ports that got frames are visited (a
-// list, not a scan of all ports); and no mbuf waits past the pass it arrived
-// in — batching across passes with a drain timer (l3fwd) measured no faster
-// here, parked mbufs overflow the mempool cache, and it adds latency. A queue
-// that returned nothing kIdleStreak polls in a row is polled only every
-// kIdlePollEvery-th pass until it returns frames again. On stop: send, go
-// offline, return.
+// each forward or reply is appended to its output port's TX batch (sent at
+// once if it fills); drops are freed in bulk, with one rte_mempool_put_bulk
+// when every one is a plain mbuf (one segment, direct, sole reference, from
+// the burst's pool), the others through rte_pktmbuf_free. After each pass
+// over the queues: report quiescence (QSBR), then send every batch the pass
+// filled (OVS's per-iteration output batching). So one tx_burst per output
+// port and pass, not per burst and port; only ports that got frames are
+// visited (a list, not a scan of all ports); and no mbuf waits past the pass
+// it arrived in — batching across passes with a drain timer (l3fwd) measured
+// no faster here, parked mbufs overflow the mempool cache, and it adds
+// latency. tx_frames/tx_bytes are counted per batch when it is sent, for what
+// the device took. A queue that returned nothing kIdleStreak polls in a row is
+// polled only every kIdlePollEvery-th pass until it returns frames again. On
+// stop: send, go offline, return.
 //
 // Thread-safety: setup (worker_state_init, assigning queues) on the main
 // thread before launch; worker_main on the worker's lcore only; `counters`
@@ -54,14 +57,21 @@ struct RxQueueRef {
   uint16_t skip = 0;         // passes to skip before the next poll
 };
 
-// Frames waiting for one output port's TX queue.
-struct TxBatch {
-  uint16_t n = 0;
-  bool listed = false;  // in WorkerState::pending
-  rte_mbuf* pkts[kMaxBurst];
+// Frames waiting for the output ports' TX queues, by port index. Port p's
+// frames are pkts[p][0..tail[p]), and each row is one 256-byte-aligned block
+// of kMaxBurst pointers, so queueing a frame is a store through tail[p] and an
+// increment, and "row empty" / "row just filled" are tests of the low byte of
+// a slot address (a row never stays full: it is sent when it fills).
+struct TxBatches {
+  alignas(256) rte_mbuf* pkts[kMaxPorts][kMaxBurst];
+  rte_mbuf** tail[kMaxPorts];  // next free slot of pkts[p]
+  uint64_t bytes[kMaxPorts];   // pkt_len sum of the waiting frames, tx_bytes once sent
+  bool listed[kMaxPorts];      // p is in WorkerState::pending
 };
+static_assert(sizeof(TxBatches::pkts[0]) == 256, "a row is 256 bytes: see TxBatches");
 
-struct alignas(64) WorkerState {
+// 256-byte aligned (a multiple of the cache line) for TxBatches' rows.
+struct alignas(256) WorkerState {
   // Set up by the main thread before launch, read-only afterwards.
   unsigned id = 0;  // QSBR thread id and TX queue id on every port
   uint16_t n_rx = 0;
@@ -78,14 +88,14 @@ struct alignas(64) WorkerState {
   rte_mbuf* drops[kMaxBurst];
   uint16_t n_pending = 0;       // ports with frames queued since the last flush ...
   uint16_t pending[kMaxPorts];  // ... their indices, in first-use order
-  TxBatch tx[kMaxPorts];        // port index -> frames waiting to be sent
+  TxBatches tx;                 // frames waiting to be sent, by port index
 };
 
 // Sets up ports [0, n_ports); `dpdk_port` maps port index -> ethdev id.
 Result<void> worker_state_init(WorkerState& w, unsigned id, const uint16_t* dpdk_port,
                                uint16_t n_ports, SnapshotPublisher& pub,
                                const std::atomic<bool>& stop);
-// Frees any frame still waiting in a TxBatch (after the worker returned).
+// Frees any frame still waiting in a TX batch (after the worker returned).
 void worker_state_release(WorkerState& w) noexcept;
 
 // rte_eal_remote_launch entry point; `arg` is a WorkerState*. Returns 0, or -1
@@ -95,8 +105,9 @@ int worker_main(void* arg);
 // Emits one judged burst: the part of the loop that tests drive directly.
 void emit_burst(WorkerState& w, uint16_t in_port, uint16_t n) noexcept;
 
-// Sends every non-empty TxBatch of this worker. Frames the device refuses are
-// freed and move from tx_frames/tx_bytes to tx_dropped of the egress port.
+// Sends every non-empty TX batch of this worker. tx_frames/tx_bytes of the
+// egress port count what the device took, when it took it; frames it refuses
+// are freed and counted as tx_dropped there (replies are counted at emit).
 void flush_tx(WorkerState& w) noexcept;
 
 }  // namespace isoswitch::dp

@@ -1,7 +1,9 @@
 // Unit tests of the worker's emit step (dataplane/daemon/worker.h) on
 // ring-backed ethdevs: forwards go out the chosen port's TX queue, replies
 // back out the ingress port, drops are freed, a full TX queue's refusals are
-// freed and counted as tx_dropped of the egress port, and mbufs never leak.
+// freed and counted as tx_dropped of the egress port (not as tx_frames or
+// tx_bytes), and mbufs never leak — chains, clones, shared and foreign-pool
+// mbufs included, which the bulk free must not put straight back.
 #include "dataplane/daemon/worker.h"
 
 #include <gtest/gtest.h>
@@ -157,6 +159,44 @@ TEST_F(WorkerEmit, AFullBatchIsSentAtOnceAndTheRestAtTheFlush) {
   EXPECT_EQ(w_->n_pending, 0u);
 }
 
+// Refused frames count neither as frames nor as bytes, also when the batch
+// was sent mid-emit because it filled; and a later batch starts from zero.
+TEST_F(WorkerEmit, RefusedFramesCountNeitherFramesNorBytes) {
+  uint64_t accepted_bytes = 0;
+  for (uint16_t burst = 0; burst < 2; ++burst) {
+    for (uint16_t i = 0; i < 20; ++i) {
+      const uint16_t k = static_cast<uint16_t>(burst * 20 + i);
+      const uint16_t len = static_cast<uint16_t>(60 + k);
+      if (k < 7) accepted_bytes += len;  // b's TX ring takes 7
+      w_->pkts[i] = frame(len, static_cast<uint8_t>(k));
+      w_->actions.verdict[i] = Verdict::kForward;
+      w_->actions.out_port[i] = 1;
+    }
+    emit_burst(*w_, 0, 20);
+  }
+  EXPECT_EQ(w_->counters[1].tx_frames, 7u) << "the first 32 went out when the batch filled";
+  EXPECT_EQ(w_->counters[1].tx_dropped, 25u);
+  flush_tx(*w_);
+  EXPECT_EQ(rte_ring_count(b_.tx), 7u);
+  EXPECT_EQ(w_->counters[1].tx_frames, 7u);
+  EXPECT_EQ(w_->counters[1].tx_bytes, accepted_bytes);
+  EXPECT_EQ(w_->counters[1].tx_dropped, 33u);
+  EXPECT_EQ(w_->counters[1].tx_frames + w_->counters[1].tx_dropped, 40u)
+      << "every frame counted once";
+
+  drain(b_.tx, nullptr);
+  for (uint16_t i = 0; i < 5; ++i) {
+    w_->pkts[i] = frame(100, 0);
+    w_->actions.verdict[i] = Verdict::kForward;
+    w_->actions.out_port[i] = 1;
+  }
+  emit_burst(*w_, 0, 5);
+  flush_tx(*w_);
+  EXPECT_EQ(w_->counters[1].tx_frames, 12u);
+  EXPECT_EQ(w_->counters[1].tx_bytes, accepted_bytes + 500u);
+  EXPECT_EQ(w_->counters[1].tx_dropped, 33u);
+}
+
 // Frames still queued when a worker is torn down are freed, not leaked
 // (TearDown checks the pool).
 TEST_F(WorkerEmit, ReleaseFreesFramesStillQueued) {
@@ -197,6 +237,155 @@ TEST_F(WorkerEmit, WorkerLoopFailsClosedWithoutAPolicyAndStops) {
   EXPECT_EQ(w_->counters[0].drops[static_cast<int>(DropReason::no_policy)], 5u);
   EXPECT_EQ(rte_ring_count(a_.tx) + rte_ring_count(b_.tx), 0u);
   pub_->publish(nullptr);  // returns: the worker is offline
+}
+
+// --- Freeing drops and refusals ---------------------------------------------
+// Plain mbufs (one segment, direct, sole reference, the burst's pool) go back
+// to the mempool in one bulk put; every other kind must still be freed the
+// way rte_pktmbuf_free does. The pool counts prove it (and TearDown checks
+// the test pool is whole again).
+
+// A chain of `segs` mbufs of 100 bytes each.
+rte_mbuf* chain(unsigned segs, rte_mempool* pool = test::test_mempool()) {
+  rte_mbuf* head = nullptr;
+  for (unsigned s = 0; s < segs; ++s) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool);
+    EXPECT_NE(m, nullptr);
+    EXPECT_NE(rte_pktmbuf_append(m, 100), nullptr);
+    if (head == nullptr)
+      head = m;
+    else
+      EXPECT_EQ(rte_pktmbuf_chain(head, m), 0);
+  }
+  return head;
+}
+
+void set_drop(WorkerState& w, uint16_t i, rte_mbuf* m) {
+  w.pkts[i] = m;
+  w.actions.verdict[i] = Verdict::kDrop;
+  w.actions.out_port[i] = kNoPort;
+  w.actions.reason[i] = DropReason::too_long;
+}
+
+unsigned avail() {
+  return rte_mempool_avail_count(test::test_mempool());
+}
+
+TEST_F(WorkerEmit, DroppedMultiSegmentFramesAreFreedWholly) {
+  const unsigned before = avail();
+  // The first frame is plain, so the burst's pool is the test pool and only
+  // the chains take the careful path.
+  set_drop(*w_, 0, frame(60, 0));
+  set_drop(*w_, 1, chain(3));
+  set_drop(*w_, 2, frame(60, 2));
+  set_drop(*w_, 3, chain(5));
+  ASSERT_EQ(avail(), before - 10);
+  emit_burst(*w_, 0, 4);
+  EXPECT_EQ(avail(), before) << "every segment of every chain is back";
+}
+
+TEST_F(WorkerEmit, ABurstOfOnlyMultiSegmentDropsIsFreedWholly) {
+  const unsigned before = avail();
+  for (uint16_t i = 0; i < kMaxBurst; ++i) set_drop(*w_, i, chain(2));
+  ASSERT_EQ(avail(), before - 2 * kMaxBurst);
+  emit_burst(*w_, 0, kMaxBurst);
+  EXPECT_EQ(avail(), before);
+}
+
+// A dropped mbuf someone else also references loses our reference only; a
+// dropped clone (indirect) detaches, giving back itself and its reference
+// on the direct mbuf.
+TEST_F(WorkerEmit, SharedAndClonedDropsReleaseOnlyTheirReference) {
+  const unsigned before = avail();
+  rte_mbuf* shared = frame(60, 1);
+  rte_mbuf_refcnt_update(shared, 1);  // a second owner
+  rte_mbuf* direct = frame(60, 2);
+  rte_mbuf* clone = rte_pktmbuf_clone(direct, test::test_mempool());
+  ASSERT_NE(clone, nullptr);
+  ASSERT_EQ(rte_mbuf_refcnt_read(direct), 2);
+  set_drop(*w_, 0, frame(60, 0));
+  set_drop(*w_, 1, shared);
+  set_drop(*w_, 2, clone);
+  set_drop(*w_, 3, frame(60, 3));
+  emit_burst(*w_, 0, 4);
+  EXPECT_EQ(avail(), before - 2)
+      << "the plain ones and the clone are back; shared and direct are not";
+  EXPECT_EQ(rte_mbuf_refcnt_read(shared), 1);
+  EXPECT_EQ(rte_mbuf_refcnt_read(direct), 1);
+  EXPECT_TRUE(RTE_MBUF_DIRECT(direct));
+  // Our references are gone: the other owners' frees return the rest.
+  rte_pktmbuf_free(shared);
+  rte_pktmbuf_free(direct);
+  EXPECT_EQ(avail(), before);
+}
+
+// A burst whose mbufs come from two pools: each goes back to its own.
+TEST_F(WorkerEmit, DropsFromAnotherPoolGoBackToThatPool) {
+  rte_mempool* other =
+      rte_pktmbuf_pool_create("wt_other", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+  ASSERT_NE(other, nullptr);
+  const unsigned before = avail();
+  const unsigned other_before = rte_mempool_avail_count(other);
+  rte_mbuf* o1 = rte_pktmbuf_alloc(other);
+  rte_mbuf* o2 = rte_pktmbuf_alloc(other);
+  ASSERT_NE(o1, nullptr);
+  ASSERT_NE(o2, nullptr);
+  set_drop(*w_, 0, frame(60, 0));
+  set_drop(*w_, 1, o1);
+  set_drop(*w_, 2, frame(60, 2));
+  set_drop(*w_, 3, o2);
+  emit_burst(*w_, 0, 4);
+  EXPECT_EQ(avail(), before);
+  EXPECT_EQ(rte_mempool_avail_count(other), other_before);
+  // And the other way round: the burst's first frame is the foreign one.
+  set_drop(*w_, 0, rte_pktmbuf_alloc(other));
+  set_drop(*w_, 1, frame(60, 1));
+  emit_burst(*w_, 0, 2);
+  EXPECT_EQ(avail(), before);
+  EXPECT_EQ(rte_mempool_avail_count(other), other_before);
+  rte_mempool_free(other);
+}
+
+// Forwards and drops mixed, plain and not: only the drops come back, the
+// forwards leave through the TX queue.
+TEST_F(WorkerEmit, MixedBurstFreesDropsAndSendsForwards) {
+  const unsigned before = avail();
+  set_drop(*w_, 0, chain(2));
+  w_->pkts[1] = frame(60, 1);
+  w_->actions.verdict[1] = Verdict::kForward;
+  w_->actions.out_port[1] = 1;
+  set_drop(*w_, 2, frame(60, 2));
+  w_->pkts[3] = chain(4);  // a chain may be forwarded, too
+  w_->actions.verdict[3] = Verdict::kForward;
+  w_->actions.out_port[3] = 0;
+  emit_burst(*w_, 0, 4);
+  flush_tx(*w_);
+  EXPECT_EQ(avail(), before - 5) << "the forwarded frames (1 + 4 segments) are on the TX rings";
+  EXPECT_EQ(rte_ring_count(a_.tx), 1u);
+  EXPECT_EQ(rte_ring_count(b_.tx), 1u);
+  EXPECT_EQ(w_->counters[0].tx_bytes, 400u) << "a chain's pkt_len is all its segments";
+  drain(a_.tx, nullptr);
+  drain(b_.tx, nullptr);
+  EXPECT_EQ(avail(), before);
+}
+
+// Frames the device refuses take the same free: chains among them come back
+// whole.
+TEST_F(WorkerEmit, RefusedMultiSegmentFramesAreFreedWholly) {
+  const unsigned before = avail();
+  for (uint16_t i = 0; i < 10; ++i) {
+    w_->pkts[i] = i < 7 ? frame(100, 0) : chain(3);  // b takes 7: the chains are refused
+    w_->actions.verdict[i] = Verdict::kForward;
+    w_->actions.out_port[i] = 1;
+  }
+  emit_burst(*w_, 0, 10);
+  flush_tx(*w_);
+  EXPECT_EQ(rte_ring_count(b_.tx), 7u);
+  EXPECT_EQ(w_->counters[1].tx_dropped, 3u);
+  EXPECT_EQ(w_->counters[1].tx_bytes, 700u);
+  EXPECT_EQ(avail(), before - 7) << "only the 7 sent frames are out";
+  drain(b_.tx, nullptr);
+  EXPECT_EQ(avail(), before);
 }
 
 }  // namespace
