@@ -4,7 +4,7 @@
 // the data plane has). Only that worker writes it, with plain stores; the
 // control thread reads all workers' arrays and sums them for `stats`
 // (a torn read of one 64-bit field is impossible on x86-64, and a count that
-// is one burst stale is acceptable). A vNIC's counters are its port's.
+// is one poll pass stale is acceptable: tx is counted when a batch is sent). A vNIC's counters are its port's.
 // Invariant once traffic stops: sum(rx_frames) == sum(tx_frames) +
 // sum(drops) + sum(tx_dropped) over all ports and workers.
 //
