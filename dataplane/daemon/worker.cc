@@ -188,17 +188,22 @@ int worker_main(void* arg) {
         --r.skip;
         continue;
       }
-      const uint16_t n = rte_eth_rx_burst(r.dpdk_port, r.queue, w.pkts, kMaxBurst);
+      uint16_t n = rte_eth_rx_burst(r.dpdk_port, r.queue, w.pkts, kMaxBurst);
       if (n == 0) {
         if (r.empty_polls < kIdleStreak) ++r.empty_polls;
         if (r.empty_polls == kIdleStreak) r.skip = kIdlePollEvery - 1;
         continue;
       }
       r.empty_polls = 0;
-      // One snapshot per burst; valid until our quiescent() below.
-      const Snapshot* snap = pub.current();
-      process_burst(snap, r.port_index, w.pkts, n, w.actions, w.counters);
-      emit_burst(w, r.port_index, n);
+      // Up to kBurstsPerPass bursts while the queue keeps filling them (see
+      // worker.h). One snapshot per burst; valid until our quiescent() below.
+      for (unsigned k = 1;; ++k) {
+        process_burst(pub.current(), r.port_index, w.pkts, n, w.actions, w.counters);
+        emit_burst(w, r.port_index, n);
+        if (n < kMaxBurst || k == kBurstsPerPass) break;
+        n = rte_eth_rx_burst(r.dpdk_port, r.queue, w.pkts, kMaxBurst);
+        if (n == 0) break;
+      }
     }
     pub.quiescent(w.id);
     flush_tx(w);  // see worker.h: nothing waits past the pass it arrived in

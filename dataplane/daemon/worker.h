@@ -7,7 +7,8 @@
 // they write; the control thread only reads `counters`.
 //
 // The loop (worker_main): for each owned (port, queue) due for a poll:
-// rx_burst(32) → load the snapshot once (acquire) → dp::process_burst → emit:
+// rx_burst(32) (again, up to kBurstsPerPass, while bursts come back full) →
+// load the snapshot once per burst (acquire) → dp::process_burst → emit:
 // each forward or reply is appended to its output port's TX batch (sent at
 // once if it fills); drops are freed in bulk, with one rte_mempool_put_bulk
 // when every one is a plain mbuf (one segment, direct, sole reference, from
@@ -47,6 +48,12 @@ inline constexpr std::size_t kMaxRxPerWorker = kMaxPorts + kMaxRxQueues;
 // passes before its next poll; any frames end the back-off.
 inline constexpr uint16_t kIdleStreak = 8;
 inline constexpr uint16_t kIdlePollEvery = 8;
+// A queue whose burst came back full is polled again, up to this many bursts
+// per pass, before the pass's flush: frames spread over many output ports
+// then leave with up to twice as many per rte_eth_tx_burst call (perf/
+// throughput, 31 vNIC ports: +4%; no change with 2 ports). Bounded, so a busy
+// queue cannot starve the others or delay quiescent() by more than a burst.
+inline constexpr unsigned kBurstsPerPass = 2;
 
 struct RxQueueRef {
   uint16_t port_index = 0;  // PortTable index (what the pipeline speaks)
