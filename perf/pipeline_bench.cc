@@ -31,7 +31,9 @@ namespace {
 
 constexpr uint32_t kSetFrames = 4096;
 
-const PolicySize& size_arg(int64_t i) { return i == 0 ? kSmallPolicy : kLargePolicy; }
+const PolicySize& size_arg(int64_t i) {
+  return i == 0 ? kSmallPolicy : kLargePolicy;
+}
 
 void label(benchmark::State& state, Family f, const PolicySize& s) {
   state.SetLabel(std::string(family_name(f)) + " " + s.label());
@@ -125,12 +127,13 @@ void BM_Classify(benchmark::State& state) {
   label(state, f, size_arg(state.range(1)));
 }
 BENCHMARK(BM_Classify)
-    ->ArgsProduct({{static_cast<int>(Family::uplink_allow), static_cast<int>(Family::uplink_cross_job),
-                    static_cast<int>(Family::uplink_outside), static_cast<int>(Family::uplink_no_route),
-                    static_cast<int>(Family::uplink_mix), static_cast<int>(Family::vnic_local),
-                    static_cast<int>(Family::vnic_remote), static_cast<int>(Family::vnic_not_peer),
-                    static_cast<int>(Family::vnic_spoofed), static_cast<int>(Family::vnic_arp),
-                    static_cast<int>(Family::malformed)},
+    ->ArgsProduct({{static_cast<int>(Family::uplink_allow),
+                    static_cast<int>(Family::uplink_cross_job),
+                    static_cast<int>(Family::uplink_outside),
+                    static_cast<int>(Family::uplink_no_route), static_cast<int>(Family::uplink_mix),
+                    static_cast<int>(Family::vnic_local), static_cast<int>(Family::vnic_remote),
+                    static_cast<int>(Family::vnic_not_peer), static_cast<int>(Family::vnic_spoofed),
+                    static_cast<int>(Family::vnic_arp), static_cast<int>(Family::malformed)},
                    {0, 1}})
     ->ArgNames({"family", "size"});
 
@@ -175,13 +178,14 @@ void BM_Burst(benchmark::State& state) {
   state.counters["cyc/frame"] = median(per_pass);
   state.counters["cyc/frame_mean"] =
       total.frames ? static_cast<double>(total.cycles) / static_cast<double>(total.frames) : 0.0;
-  state.counters["fwd%"] =
-      total.frames ? 100.0 * static_cast<double>(total.forwarded) / static_cast<double>(total.frames)
-                   : 0.0;
+  state.counters["fwd%"] = total.frames ? 100.0 * static_cast<double>(total.forwarded) /
+                                              static_cast<double>(total.frames)
+                                        : 0.0;
   label(state, f, size_arg(state.range(1)));
 }
 BENCHMARK(BM_Burst)
-    ->ArgsProduct({{static_cast<int>(Family::uplink_allow), static_cast<int>(Family::uplink_cross_job),
+    ->ArgsProduct({{static_cast<int>(Family::uplink_allow),
+                    static_cast<int>(Family::uplink_cross_job),
                     static_cast<int>(Family::uplink_no_route), static_cast<int>(Family::uplink_mix),
                     static_cast<int>(Family::vnic_local), static_cast<int>(Family::vnic_remote),
                     static_cast<int>(Family::vnic_not_peer), static_cast<int>(Family::vnic_spoofed),

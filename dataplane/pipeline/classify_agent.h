@@ -20,7 +20,7 @@ namespace isoswitch::dp {
 
 // The VPC job whose agent address `ip` is, or null.
 [[gnu::always_inline]] inline const JobEntry* vpc_job_of_agent_ip(const SnapshotView& v,
-                                                                 uint32_t ip) noexcept {
+                                                                  uint32_t ip) noexcept {
   const AddrInfo* a = v.addr4.find(ip);
   if (a == nullptr || a->kind != AddrKind::kAgentVpc || a->job >= v.n_jobs) return nullptr;
   const JobEntry& j = v.jobs[a->job];
@@ -64,7 +64,7 @@ namespace isoswitch::dp {
   }
   if (v.agent_service_ip != 0 && ip.src == v.agent_service_ip)
     return forward(v.uplink_port, v.s.to_uplink);  // A2
-  return drop(DropReason::no_route);                                  // A4
+  return drop(DropReason::no_route);               // A4
 }
 
 [[gnu::always_inline]] inline Decision classify_agent(const SnapshotView& v, uint16_t in_port,

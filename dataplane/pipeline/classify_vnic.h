@@ -26,7 +26,8 @@ inline bool ipv4_is_bcast_mcast(uint32_t dst) noexcept {
 // E8: may a frame of non-isolated job `job` to `dst` leave by the default
 // route? Shared by the IPv4 rule and proxy ARP (E3c), so the two can never
 // disagree about what "E8 would forward" means.
-[[gnu::always_inline]] inline bool default_route_allows(const SnapshotView& v, uint32_t job, uint32_t dst) noexcept {
+[[gnu::always_inline]] inline bool default_route_allows(const SnapshotView& v, uint32_t job,
+                                                        uint32_t dst) noexcept {
   const uint32_t top = dst >> 24;
   if (top == 0 || top == 127 || top >= 240 || (dst >> 16) == 0xA9FEu) return false;
   if (dst == v.uplink_ip || (v.gateway_ip != 0 && dst == v.gateway_ip) ||

@@ -76,7 +76,7 @@ template <PortRole R>
                                              L2View& l2) noexcept {
   const uint32_t len = rte_pktmbuf_data_len(m);
   if (m->nb_segs != 1 || len > v.max_frame_len) return drop(DropReason::too_long);  // P1
-  if (len < kEthHdrLen) return drop(DropReason::malformed);                          // P2
+  if (len < kEthHdrLen) return drop(DropReason::malformed);                         // P2
   if constexpr (R == PortRole::kNone) {
     return drop(DropReason::no_vnic);  // P3
   } else {
@@ -88,7 +88,6 @@ template <PortRole R>
     return classify<R>(v, in_port, port, l2);
   }
 }
-
 
 // Writes the decision into the mbuf and the action arrays. A frame that cannot
 // be grown for its tag or answer (no headroom nor tailroom) is dropped as
@@ -154,9 +153,8 @@ template <PortRole R>
 
 template <PortRole R>
 [[gnu::always_inline]] inline void judge_apply_frame(const SnapshotView& v, uint16_t in_port,
-                                                     const PortEntry* port, rte_mbuf* m,
-                                                     uint16_t i, BurstActions& out,
-                                                     PortCounters* c) noexcept {
+                                                     const PortEntry* port, rte_mbuf* m, uint16_t i,
+                                                     BurstActions& out, PortCounters* c) noexcept {
   if constexpr (R != PortRole::kNone) {
     const uint32_t len = rte_pktmbuf_data_len(m);
     if (is_plain_ipv4(v, m, len)) [[likely]] {

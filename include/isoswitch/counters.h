@@ -4,9 +4,10 @@
 // the data plane has). Only that worker writes it, with plain stores; the
 // control thread reads all workers' arrays and sums them for `stats`
 // (a torn read of one 64-bit field is impossible on x86-64, and a count that
-// is one poll pass stale is acceptable: tx is counted when a batch is sent). A vNIC's counters are its port's.
-// Invariant once traffic stops: sum(rx_frames) == sum(tx_frames) +
-// sum(drops) + sum(tx_dropped) over all ports and workers.
+// is one poll pass stale is acceptable: tx is counted when a batch is sent).
+// A vNIC's counters are its port's. Invariant once traffic stops:
+// sum(rx_frames) == sum(tx_frames) + sum(drops) + sum(tx_dropped) over all
+// ports and workers.
 //
 // Thread-safety: single writer (the owning worker), many relaxed readers.
 #pragma once
@@ -18,11 +19,11 @@
 namespace isoswitch {
 
 struct alignas(64) PortCounters {
-  uint64_t rx_frames = 0;   // frames received on the port and judged
+  uint64_t rx_frames = 0;  // frames received on the port and judged
   uint64_t rx_bytes = 0;
-  uint64_t tx_frames = 0;   // frames sent out the port (forwards and replies)
+  uint64_t tx_frames = 0;  // frames sent out the port (forwards and replies)
   uint64_t tx_bytes = 0;
-  uint64_t replies = 0;     // ARP/ND answers sent back out this port (also in tx_frames)
+  uint64_t replies = 0;  // ARP/ND answers sent back out this port (also in tx_frames)
   uint64_t drops[kNumDropReasons] = {};  // frames *received* on this port, dropped, by reason
   uint64_t tx_dropped = 0;  // frames the egress queue refused, counted on the *egress* port
 

@@ -42,9 +42,9 @@ struct alignas(64) PortEntry {
   uint32_t vnic = 0xffffffffu;  // vNIC ports: index into Snapshot::vnic_ids
   MacAddr mac;                  // vNIC MAC, the agent's MAC, or the uplink MAC
   uint16_t reserved2 = 0;
-  Ipv4Addr ip;          // vNIC IPv4 (host order)
-  Ipv6Addr ip6;         // vNIC IPv6 when has_ipv6
-  EthRewrite deliver;   // vNIC ports: {mac, gateway MAC}, the MACs of a frame delivered here
+  Ipv4Addr ip;         // vNIC IPv4 (host order)
+  Ipv6Addr ip6;        // vNIC IPv6 when has_ipv6
+  EthRewrite deliver;  // vNIC ports: {mac, gateway MAC}, the MACs of a frame delivered here
 };
 static_assert(sizeof(PortEntry) == 64, "one cache line per port");
 
