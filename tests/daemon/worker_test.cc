@@ -50,6 +50,13 @@ rte_mbuf* frame(uint16_t len, uint8_t tag) {
   return m;
 }
 
+// Frame i of the burst, judged "forward to port `out`".
+void set_forward(WorkerState& w, uint16_t i, rte_mbuf* m, uint16_t out) {
+  w.pkts[i] = m;
+  w.actions.verdict[i] = Verdict::kForward;
+  w.actions.out_port[i] = out;
+}
+
 unsigned drain(rte_ring* r, std::vector<uint8_t>* tags) {
   void* objs[64];
   unsigned n = rte_ring_dequeue_burst(r, objs, 64, nullptr);
@@ -122,9 +129,7 @@ TEST_F(WorkerEmit, ForwardsRepliesAndDropsGoWhereTheActionsSay) {
 
 TEST_F(WorkerEmit, FramesTheDeviceRefusesAreFreedAndCountedOnTheEgressPort) {
   for (uint16_t i = 0; i < 10; ++i) {
-    w_->pkts[i] = frame(100, static_cast<uint8_t>(i));
-    w_->actions.verdict[i] = Verdict::kForward;
-    w_->actions.out_port[i] = 1;
+    set_forward(*w_, i, frame(100, static_cast<uint8_t>(i)), 1);
   }
   emit_burst(*w_, 0, 10);
   flush_tx(*w_);
@@ -141,9 +146,7 @@ TEST_F(WorkerEmit, FramesTheDeviceRefusesAreFreedAndCountedOnTheEgressPort) {
 TEST_F(WorkerEmit, AFullBatchIsSentAtOnceAndTheRestAtTheFlush) {
   for (uint16_t burst = 0; burst < 2; ++burst) {
     for (uint16_t i = 0; i < 20; ++i) {
-      w_->pkts[i] = frame(60, static_cast<uint8_t>(burst * 20 + i));
-      w_->actions.verdict[i] = Verdict::kForward;
-      w_->actions.out_port[i] = 0;
+      set_forward(*w_, i, frame(60, static_cast<uint8_t>(burst * 20 + i)), 0);
     }
     emit_burst(*w_, 1, 20);
   }
@@ -168,9 +171,7 @@ TEST_F(WorkerEmit, RefusedFramesCountNeitherFramesNorBytes) {
       const uint16_t k = static_cast<uint16_t>(burst * 20 + i);
       const uint16_t len = static_cast<uint16_t>(60 + k);
       if (k < 7) accepted_bytes += len;  // b's TX ring takes 7
-      w_->pkts[i] = frame(len, static_cast<uint8_t>(k));
-      w_->actions.verdict[i] = Verdict::kForward;
-      w_->actions.out_port[i] = 1;
+      set_forward(*w_, i, frame(len, static_cast<uint8_t>(k)), 1);
     }
     emit_burst(*w_, 0, 20);
   }
@@ -186,9 +187,7 @@ TEST_F(WorkerEmit, RefusedFramesCountNeitherFramesNorBytes) {
 
   drain(b_.tx, nullptr);
   for (uint16_t i = 0; i < 5; ++i) {
-    w_->pkts[i] = frame(100, 0);
-    w_->actions.verdict[i] = Verdict::kForward;
-    w_->actions.out_port[i] = 1;
+    set_forward(*w_, i, frame(100, 0), 1);
   }
   emit_burst(*w_, 0, 5);
   flush_tx(*w_);
@@ -374,9 +373,8 @@ TEST_F(WorkerEmit, MixedBurstFreesDropsAndSendsForwards) {
 TEST_F(WorkerEmit, RefusedMultiSegmentFramesAreFreedWholly) {
   const unsigned before = avail();
   for (uint16_t i = 0; i < 10; ++i) {
-    w_->pkts[i] = i < 7 ? frame(100, 0) : chain(3);  // b takes 7: the chains are refused
-    w_->actions.verdict[i] = Verdict::kForward;
-    w_->actions.out_port[i] = 1;
+    // b takes 7: the chains are refused
+    set_forward(*w_, i, i < 7 ? frame(100, 0) : chain(3), 1);
   }
   emit_burst(*w_, 0, 10);
   flush_tx(*w_);
