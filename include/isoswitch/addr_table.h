@@ -200,12 +200,10 @@ class Addr4Reader {
 
 class Addr4Table : public LinearProbeTable<Addr4Slot, Addr4Traits> {
  public:
-  // Hot path. Returns nullptr when the address is not in the policy.
+  // Returns nullptr when the address is not in the policy.
   const AddrInfo* find(uint32_t ip_host_order) const noexcept { return find_key(ip_host_order); }
 
-  // Hot path: warm the line a later find() will read (burst pre-pass).
-  void prefetch(uint32_t ip_host_order) const noexcept { reader().prefetch(ip_host_order); }
-
+  // What the burst loop holds for its lookups and prefetches (find/prefetch).
   Addr4Reader reader() const noexcept { return Addr4Reader(slots_.data(), mask_); }
 };
 
