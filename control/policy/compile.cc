@@ -58,6 +58,24 @@ Result<std::unique_ptr<Snapshot>> compile(const PolicyDoc& doc, const PortTable&
   return compile_validated(doc, table, opts);
 }
 
+namespace {
+
+// Snapshot::local4's entries: the container addresses of the jobs that have
+// a vNIC bound here.
+std::vector<Addr4Slot> local_containers(const Snapshot& s, const std::vector<Addr4Slot>& a4) {
+  std::vector<bool> local(s.jobs.size(), false);
+  for (const PortEntry& e : s.ports)
+    if (e.role == PortRole::kVnic && e.job < local.size()) local[e.job] = true;
+  std::vector<Addr4Slot> out;
+  for (const Addr4Slot& slot : a4)
+    if (slot.info.kind == AddrKind::kContainer && slot.info.job < local.size() &&
+        local[slot.info.job])
+      out.push_back(slot);
+  return out;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Snapshot>> compile_validated(const PolicyDoc& doc, const PortTable& table,
                                                     const CompileOptions& opts) {
   if (opts.mtu < 68)
@@ -181,6 +199,7 @@ Result<std::unique_ptr<Snapshot>> compile_validated(const PolicyDoc& doc, const 
     if (host.agent) host_slot(host.agent->service_ip, AddrKind::kAgentService);
     s.addr4.build(a4);
     s.addr6.build(a6);
+    s.local4.build(local_containers(s, a4));
     return snap;
   } catch (const std::exception& e) {  // bad_alloc on a huge policy
     return make_error(ErrorCode::kInternal, std::string("compile: ") + e.what());

@@ -179,7 +179,11 @@ void CompiledPolicy::capture(Plan& p) const {
       if (p.edit.kind == PolicyEdit::Kind::kDeleteVnic || p.replace) {
         p.old_vnic = doc_.vnics[p.index];
         p.old_port = vnic_port_[p.index];
+        p.old_vnic_job = job_pos_.at(p.old_vnic->job);
+        p.old_job_peers4 = sorted_values(doc_.jobs[p.old_vnic_job].peers);
       }
+      if (p.edit.kind == PolicyEdit::Kind::kUpsertVnic)
+        p.job_peers4 = sorted_values(doc_.jobs[p.job].peers);
       return;
   }
 }
@@ -334,8 +338,39 @@ void CompiledPolicy::patch(Snapshot& s, const Plan& p) {
 
 namespace {
 
+bool job_is_local(const Snapshot& s, uint32_t j) {
+  for (const PortEntry& e : s.ports)
+    if (e.role == PortRole::kVnic && e.job == j) return true;
+  return false;
+}
+
+// Brings job j's entries in local4 in line with addr4 after a patch that may
+// have bound or unbound one of its vNICs (compile.cc: local4 holds the
+// container addresses of the jobs with a vNIC here): all of `peers` when the
+// job is local now, none otherwise; the entries kept are re-copied from addr4
+// (a bound vNIC's address changed its port).
+void sync_local_job(Snapshot& s, uint32_t j, const std::vector<uint32_t>& peers) {
+  if (j == kNoJob || peers.empty()) return;
+  if (!job_is_local(s, j)) {
+    for (uint32_t a : peers) s.local4.erase(a);
+    return;
+  }
+  s.local4.reserve(s.local4.size() + peers.size());
+  for (uint32_t a : peers) {
+    const AddrInfo* g = s.addr4.find(a);
+    if (g == nullptr) continue;  // never: a job's peers are in addr4
+    Addr4Slot slot;
+    slot.ip = a;
+    slot.info = *g;
+    s.local4.insert(slot);
+  }
+}
+
 void erase_job_addresses(Snapshot& s, const JobDoc& j) {
-  for (Ipv4Addr a : j.peers) s.addr4.erase(a.value);
+  for (Ipv4Addr a : j.peers) {
+    s.addr4.erase(a.value);
+    s.local4.erase(a.value);
+  }
   if (j.vpc) s.addr4.erase(j.vpc->agent_ip.value);
   for (const Ipv6Addr& a : j.peers6) s.addr6.erase(a);
 }
@@ -415,6 +450,7 @@ void CompiledPolicy::patch_upsert_job(Snapshot& s, const Plan& p) {
     s.addr4.insert(slot);
   }
   s.jobs[i] = je;
+  sync_local_job(s, i, p.peers4);
 }
 
 void CompiledPolicy::patch_delete_job(Snapshot& s, const Plan& p) {
@@ -427,6 +463,7 @@ void CompiledPolicy::patch_delete_job(Snapshot& s, const Plan& p) {
       --a.job;
   };
   s.addr4.update_each(shift);
+  s.local4.update_each(shift);
   s.addr6.update_each(shift);
   splice_ranges(s, i, true, {});
   s.jobs.erase(s.jobs.begin() + i);
@@ -466,6 +503,8 @@ void CompiledPolicy::patch_upsert_vnic(Snapshot& s, const Plan& p) {
     s.vnic_ids[k] = v.id;
   else
     s.vnic_ids.push_back(v.id);
+  if (p.replace) sync_local_job(s, p.old_vnic_job, p.old_job_peers4);
+  sync_local_job(s, p.job, p.job_peers4);
 }
 
 void CompiledPolicy::patch_delete_vnic(Snapshot& s, const Plan& p) {
@@ -478,6 +517,7 @@ void CompiledPolicy::patch_delete_vnic(Snapshot& s, const Plan& p) {
   s.vnic_ids.erase(s.vnic_ids.begin() + k);
   for (PortEntry& e : s.ports)
     if (e.role == PortRole::kVnic && e.vnic != 0xffffffffu && e.vnic > k) --e.vnic;
+  sync_local_job(s, p.old_vnic_job, p.old_job_peers4);
 }
 
 // ---- committing ----

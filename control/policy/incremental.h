@@ -62,6 +62,11 @@ class CompiledPolicy {
     std::optional<VnicDoc> old_vnic;                 // vnic.upsert (replacing), vnic.delete
     uint16_t old_port = kNoPort;                     // old_vnic's port index
     std::vector<uint16_t> ports4, ports6;            // job.upsert: local vNIC port per new peer
+    // vnic.upsert/vnic.delete: the IPv4 peers of the jobs whose vNICs the edit
+    // binds or unbinds (the vNIC's job; the replaced or deleted vNIC's job),
+    // for Snapshot::local4.
+    std::vector<uint32_t> job_peers4, old_job_peers4;
+    uint32_t old_vnic_job = kNoJob;  // the replaced or deleted vNIC's job index
     std::size_t addr4_before = 0, addr6_before = 0;  // occupied address slots
   };
 

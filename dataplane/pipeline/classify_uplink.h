@@ -93,12 +93,16 @@ inline bool is_container(const AddrInfo* a) noexcept {
                                                    const L2View& l2) noexcept {
   Ipv4View ip;
   if (!parse_ipv4(l2, ip)) return drop(DropReason::malformed);
-  const AddrInfo* src = v.addr4.find(ip.src);
+  // The host-local table answers U1/U2 exactly: a local vNIC's address and
+  // its job's peers are all in it, and a source it lacks is no peer of any
+  // job with a vNIC here.
+  const AddrInfo* src = v.local4.find(ip.src);
   if (is_local_vnic(src)) return drop(DropReason::spoofed_src);
-  const AddrInfo* dst = v.addr4.find(ip.dst);
+  const AddrInfo* dst = v.local4.find(ip.dst);
   if (is_local_vnic(dst)) return to_local_vnic(v, *dst, src);  // U1/U2
   if (v.agent_service_ip != 0 && ip.dst == v.agent_service_ip) {
-    if (is_container(src)) return drop(DropReason::not_peer_inbound);
+    // U3b asks about any container of the policy: the whole table.
+    if (is_container(v.addr4.find(ip.src))) return drop(DropReason::not_peer_inbound);
     return to_agent(v, false);  // U3b
   }
   return drop(DropReason::no_route);

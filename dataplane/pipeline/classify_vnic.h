@@ -59,7 +59,9 @@ inline bool ipv4_is_bcast_mcast(uint32_t dst) noexcept {
   if (ip.src != self.ip.value) return drop(DropReason::spoofed_src);  // E1
   if (mac_is_multicast(l2.data) || ipv4_is_bcast_mcast(ip.dst))
     return drop(DropReason::bcast_mcast);  // E9
-  const AddrInfo* a = v.addr4.find(ip.dst);
+  // The vNIC's own job is local, so its peers are all in the host-local
+  // table; E8 below asks the whole policy.
+  const AddrInfo* a = v.local4.find(ip.dst);
   if (a != nullptr && a->kind == AddrKind::kContainer && a->job == self.job)
     return to_peer(v, *a);  // E5/E6
   if (self.job >= v.n_jobs || v.jobs[self.job].isolated) return drop(DropReason::not_peer);  // E7

@@ -48,8 +48,12 @@ template <PortRole R>
 inline void prefetch_lookup(const SnapshotView& v, const rte_mbuf* m) noexcept {
   uint32_t src = 0, dst = 0;
   if (!peek_ipv4(m, src, dst)) return;
-  v.addr4.prefetch(dst);
-  if constexpr (R == PortRole::kUplink) v.addr4.prefetch(src);
+  if constexpr (R == PortRole::kAgent) {
+    v.addr4.prefetch(dst);
+  } else {  // the uplink and vNIC fast paths look up the host-local table
+    v.local4.prefetch(dst);
+    if constexpr (R == PortRole::kUplink) v.local4.prefetch(src);
+  }
 }
 
 // Up to this many IPv4 slots (32 KB) the table lives in the L1.
@@ -213,7 +217,8 @@ uint64_t run_burst(const Snapshot& s, uint16_t in_port, rte_mbuf* const* pkts, u
   // at 64k peers, 43.1 vs 36.6 at 262k; the out-of-order core overlaps the
   // misses of neighbouring frames by itself, and the stages cost ~30
   // instructions per frame.)
-  if (s.addr4.capacity() > kWarmMinSlots)
+  const Addr4Table& table = R == PortRole::kAgent ? s.addr4 : s.local4;
+  if (table.capacity() > kWarmMinSlots)
     return run_flat<R, true>(v, in_port, port, pkts, n, out, c);
   return run_flat<R, false>(v, in_port, port, pkts, n, out, c);
 }

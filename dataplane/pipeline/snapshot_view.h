@@ -33,6 +33,7 @@ struct SnapshotView {
         ports(snap.ports.data()),
         jobs(snap.jobs.data()),
         addr4(snap.addr4.reader()),
+        local4(snap.local4.reader()),
         n_ports(static_cast<uint32_t>(snap.ports.size())),
         n_jobs(static_cast<uint32_t>(snap.jobs.size())),
         max_frame_len(uint32_t{snap.mtu} + 18u),
@@ -45,7 +46,8 @@ struct SnapshotView {
   const Snapshot& s;
   const PortEntry* ports;  // [0, n_ports)
   const JobEntry* jobs;    // [0, n_jobs)
-  Addr4Reader addr4;
+  Addr4Reader addr4;   // the whole policy
+  Addr4Reader local4;  // the jobs with a vNIC here (Snapshot::local4)
   uint32_t n_ports;
   uint32_t n_jobs;
   uint32_t max_frame_len;  // P1: MTU + the 14-byte header + one 4-byte tag

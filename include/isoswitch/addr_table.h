@@ -73,10 +73,13 @@ class LinearProbeTable {
     while (cap < entries.size() * 2) cap <<= 1;
     slots_.assign(cap, Slot{});
     mask_ = static_cast<uint32_t>(cap - 1);
+    size_ = 0;
     for (const auto& e : entries) insert(e);
   }
 
   std::size_t capacity() const noexcept { return slots_.size(); }
+  // Occupied slots, kept by insert/erase (O(1); count() recounts them).
+  std::size_t size() const noexcept { return size_; }
 
   // Hot path. nullptr when the key is not in the table. Static over (slots,
   // mask) so a reader holding those two in registers (Addr4Reader) runs the
@@ -104,6 +107,7 @@ class LinearProbeTable {
   void insert(const Slot& e) noexcept {
     uint32_t i = Traits::hash(e.ip) & mask_;
     while (slots_[i].info.kind != AddrKind::kEmpty && !(slots_[i].ip == e.ip)) i = (i + 1) & mask_;
+    size_ += slots_[i].info.kind == AddrKind::kEmpty;
     slots_[i] = e;
   }
   // Removes `key` if present (backward-shift deletion: no tombstones, so
@@ -115,6 +119,7 @@ class LinearProbeTable {
       if (slots_[i].ip == key) break;
       i = (i + 1) & mask_;
     }
+    --size_;
     uint32_t j = i;
     for (;;) {
       slots_[i] = Slot{};
@@ -139,6 +144,7 @@ class LinearProbeTable {
     while (cap < entries * 2) cap <<= 1;
     slots_.assign(cap, Slot{});
     mask_ = static_cast<uint32_t>(cap - 1);
+    size_ = 0;
     for (const auto& e : all) insert(e);
   }
   template <class F>
@@ -159,6 +165,7 @@ class LinearProbeTable {
 
   std::vector<Slot, HugePageAllocator<Slot>> slots_{Traits::kMinCapacity};  // 2 MB pages when large
   uint32_t mask_ = Traits::kMinCapacity - 1;
+  std::size_t size_ = 0;
 };
 
 struct Addr4Traits {

@@ -87,6 +87,15 @@ struct Snapshot {
   std::vector<Ip4Range> vpc_ranges;        // all jobs' VPC prefixes, per-job slices
   std::array<uint32_t, 4096> vlan_to_job;  // VPC VLAN id -> job index, kNoJob otherwise
   Addr4Table addr4;                        // every IPv4 address the policy names
+  // The container addresses of every job that has a vNIC bound to a port of
+  // this host (its peers, local and remote), with the same AddrInfo as in
+  // addr4. What the uplink and vNIC IPv4 fast paths look up: for them only
+  // those jobs matter (U1/U2 deliver to local vNICs only, E5/E6 are a local
+  // vNIC's own peers), and this table is sized by the local jobs, not by the
+  // policy, so it stays in cache however many jobs run elsewhere. The
+  // questions about the whole policy (U3b "any container", E8, the agent,
+  // ARP, IPv6) keep asking addr4.
+  Addr4Table local4;
   Addr6Table addr6;                        // every IPv6 address (vNIC ipv6, IPv6 peers)
 
   // Names, for stats and debugging only (never read per packet).

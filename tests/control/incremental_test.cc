@@ -100,6 +100,14 @@ void expect_same_snapshot(const Snapshot& got, const Snapshot& want, const std::
   got.addr4.for_each([&](const Addr4Slot& s) {
     expect_same_info(&s.info, want.addr4.find(s.ip), "addr4 " + to_string(Ipv4Addr{s.ip}));
   });
+  EXPECT_EQ(got.local4.count(), want.local4.count());
+  EXPECT_EQ(got.local4.size(), got.local4.count()) << "size() kept in step";
+  want.local4.for_each([&](const Addr4Slot& s) {
+    expect_same_info(got.local4.find(s.ip), &s.info, "local4 " + to_string(Ipv4Addr{s.ip}));
+  });
+  got.local4.for_each([&](const Addr4Slot& s) {
+    expect_same_info(&s.info, want.local4.find(s.ip), "local4 " + to_string(Ipv4Addr{s.ip}));
+  });
   want.addr6.for_each([&](const Addr6Slot& s) {
     expect_same_info(got.addr6.find(s.ip.b.data()), &s.info, "addr6 " + to_string(s.ip));
   });
