@@ -16,7 +16,7 @@ DEPS := meson ninja-build pkg-config g++ \
         python3-scapy tshark tcpdump iproute2 iputils-ping curl iperf3 ethtool procps \
         gnuplot-nox valgrind
 
-.PHONY: all deps build asan demo test unit bench bench-ovs fuzz soak format clean
+.PHONY: all deps build asan demo test unit bench bench-ovs profile fuzz soak format clean
 
 all: build
 
@@ -61,6 +61,16 @@ bench: build
 
 bench-ovs: build
 	@bash perf/run-bench.sh $(BUILD) --with-ovs
+
+# Time profiles of the forwarding core (perf record, software clock) for the
+# throughput scenarios, and their chart; installs Debian's linux-perf.
+profile: build
+	@$(MAKE) --no-print-directory deps DEPS=linux-perf
+	@bash perf/hugepages.sh 384 || echo "make profile: no hugepages: profiling with --no-huge"
+	@for s in small large2 fanout large; do \
+	  /usr/bin/python3 perf/profile --build $(BUILD) --scenario $$s --runs 3 || exit 1; \
+	done
+	@bash perf/plot $(BUILD)/perf-results
 
 fuzz: deps
 	@bash tests/fuzz/run.sh --seconds $${FUZZ_SECONDS:-300}

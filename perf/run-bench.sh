@@ -9,6 +9,7 @@
 #   --with-ovs  installs Debian's openvswitch-switch-dpdk when missing (root)
 #               and adds OVS-DPDK to the side-by-side throughput run
 #   --full      the README's settings (5 rounds x 5 s, 300 updates, ...)
+# The time profiles (perf/profile) run when `perf` is installed.
 set -uo pipefail
 BUILD=${1:?usage: run-bench.sh BUILD_DIR [--with-ovs] [--full]}
 shift
@@ -55,9 +56,11 @@ fi
 if [ "$FULL" = 1 ]; then
   MIN_TIME=0.5; PASSES=50; TP_ARGS=(--rounds 5 --seconds 5); CG_ARGS=()
   UPD_ARGS=(--updates 300 --rate 1000 --replacements 10)
+  PROF_ARGS=(--runs 3 --seconds 6)
 else
   MIN_TIME=0.05; PASSES=10; TP_ARGS=(--quick); CG_ARGS=(--quick)
   UPD_ARGS=(--updates 50 --rate 1000 --replacements 3)
+  PROF_ARGS=(--seconds 3 --warmup 1)
 fi
 
 step "micro-benchmarks: pipeline stages and bursts (Mpps = items_per_second)"
@@ -81,6 +84,15 @@ run /usr/bin/python3 "$HERE/throughput" --build "$BUILD" --out "$OUT" "${TP_ARGS
 
 step "policy updates under load (acknowledged latency, lost frames)"
 run /usr/bin/python3 "$HERE/update_latency" --build "$BUILD" --out "$OUT" "${UPD_ARGS[@]}"
+
+step "time profile: where the forwarding core's cycles go, per scenario"
+if command -v perf >/dev/null; then
+  for sc in small large2 fanout large; do
+    run /usr/bin/python3 "$HERE/profile" --build "$BUILD" --out "$OUT" --scenario $sc "${PROF_ARGS[@]}"
+  done
+else
+  echo "run-bench.sh: perf not installed (make profile installs linux-perf): skipped"
+fi
 
 step "plots"
 bash "$HERE/plot" "$OUT" || echo "run-bench.sh: plots skipped"
